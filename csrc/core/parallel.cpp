@@ -1,0 +1,110 @@
+#include "core/parallel.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "cnncore/error.h"
+#include "cnncore/runtime.h"
+
+#if CNNCORE_WITH_OPENMP
+#include <omp.h>
+#endif
+
+namespace cnncore {
+namespace {
+
+// cgroup v2 "cpu.max" ("max 100000" or "200000 100000"); v1 cfs quota/period.
+int cgroup_cpu_limit() {
+  {
+    std::ifstream f("/sys/fs/cgroup/cpu.max");
+    std::string quota;
+    long period = 0;
+    if (f >> quota >> period && quota != "max" && period > 0) {
+      const double q = std::atof(quota.c_str());
+      if (q > 0) return std::max(1, static_cast<int>(std::ceil(q / period)));
+    }
+  }
+  std::ifstream fq("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), fp("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+  long q = -1, p = 0;
+  if (fq >> q && fp >> p && q > 0 && p > 0) return std::max(1L, (q + p - 1) / p);
+  return 0;
+}
+
+int default_threads() {
+  if (const char* env = std::getenv("CNNCORE_NUM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n >= 1) return n;
+  }
+  return available_cpus();
+}
+
+std::atomic<int>& threads() {
+  static std::atomic<int> t{default_threads()};
+  return t;
+}
+
+// GNU OpenMP's thread pool does not survive fork(): a child that enters a parallel region waits
+// forever for threads that no longer exist. After a fork, the child runs every region serially.
+std::atomic<bool> g_forked_child{false};
+void on_fork_child() { g_forked_child.store(true); }
+const bool g_atfork_registered = [] {
+  pthread_atfork(nullptr, nullptr, on_fork_child);
+  return true;
+}();
+
+}  // namespace
+
+int available_cpus() {
+  int n = 1;
+#ifdef CPU_COUNT
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) n = std::max(1, CPU_COUNT(&set));
+#endif
+  const int quota = cgroup_cpu_limit();
+  if (quota > 0) n = std::min(n, quota);
+  return n;
+}
+
+void set_num_threads(int n) {
+  if (n < 1) throw InvalidArgument("set_num_threads: n must be >= 1, got " + std::to_string(n));
+  threads().store(n);
+}
+int get_num_threads() { return threads().load(); }
+
+namespace core {
+
+void parallel_for_impl(int64_t n, int64_t min_chunk, RangeFn fn, void* ctx) {
+  (void)g_atfork_registered;
+  const int64_t chunk = std::max<int64_t>(1, min_chunk);
+  int64_t nt = std::min<int64_t>(get_num_threads(), (n + chunk - 1) / chunk);
+#if CNNCORE_WITH_OPENMP
+  if (g_forked_child.load(std::memory_order_relaxed) || omp_in_parallel()) nt = 1;
+#else
+  nt = 1;
+#endif
+  if (nt <= 1) {
+    fn(ctx, 0, n);
+    return;
+  }
+#if CNNCORE_WITH_OPENMP
+#pragma omp parallel num_threads(static_cast<int>(nt))
+  {
+    const int64_t t = omp_get_thread_num();
+    const int64_t T = omp_get_num_threads();  // may be fewer than asked
+    const int64_t begin = n * t / T, end = n * (t + 1) / T;
+    if (begin < end) fn(ctx, begin, end);
+  }
+#endif
+}
+
+}  // namespace core
+}  // namespace cnncore

@@ -1,0 +1,76 @@
+// AVX2 eltwise: the piecewise-linear activations with the reference's exact arithmetic.
+#include <immintrin.h>
+
+#include "kernels/eltwise/eltwise.h"
+
+namespace cnncore::kernels::avx2 {
+namespace {
+
+template <Activation K>
+inline __m256 act(__m256 v, __m256 a, __m256 b) {
+  const __m256 zero = _mm256_setzero_ps();
+  if constexpr (K == Activation::relu) {
+    return _mm256_max_ps(zero, v);
+  } else if constexpr (K == Activation::leaky_relu) {
+    return _mm256_blendv_ps(v, _mm256_mul_ps(v, a), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+  } else if constexpr (K == Activation::clip) {
+    return _mm256_min_ps(b, _mm256_max_ps(a, v));
+  } else if constexpr (K == Activation::hardsigmoid) {
+    const __m256 t = _mm256_add_ps(_mm256_mul_ps(a, v), b);
+    return _mm256_min_ps(_mm256_set1_ps(1.f), _mm256_max_ps(zero, t));
+  } else if constexpr (K == Activation::hardswish) {
+    const __m256 t = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.f / 6.f)), _mm256_set1_ps(0.5f));
+    return _mm256_mul_ps(v, _mm256_min_ps(_mm256_set1_ps(1.f), _mm256_max_ps(zero, t)));
+  } else {
+    return v;
+  }
+}
+
+inline __m256i tail_mask(int64_t r) {
+  alignas(32) static const int kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - r));
+}
+
+template <Activation K>
+void run(const float* x, float* y, int64_t n, const float* bias, int64_t bias_stride, const ActivationSpec& p) {
+  const __m256 a = _mm256_set1_ps(p.alpha), b = _mm256_set1_ps(p.beta);
+  const __m256 row_bias = _mm256_set1_ps(bias && bias_stride == 0 ? bias[0] : 0.f);
+  const bool per_elem = bias && bias_stride != 0;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i);
+    if (bias) v = _mm256_add_ps(v, per_elem ? _mm256_loadu_ps(bias + i) : row_bias);
+    _mm256_storeu_ps(y + i, act<K>(v, a, b));
+  }
+  if (i < n) {
+    const __m256i m = tail_mask(n - i);
+    __m256 v = _mm256_maskload_ps(x + i, m);
+    if (bias) v = _mm256_add_ps(v, per_elem ? _mm256_maskload_ps(bias + i, m) : row_bias);
+    _mm256_maskstore_ps(y + i, m, act<K>(v, a, b));
+  }
+}
+
+}  // namespace
+
+bool bias_act_supports(Activation k) {
+  switch (k) {
+    case Activation::identity: case Activation::relu: case Activation::leaky_relu:
+    case Activation::clip: case Activation::hardsigmoid: case Activation::hardswish:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void bias_act(const float* x, float* y, int64_t n, const float* bias, int64_t bias_stride, const ActivationSpec& p) {
+  switch (p.kind) {
+    case Activation::relu: return run<Activation::relu>(x, y, n, bias, bias_stride, p);
+    case Activation::leaky_relu: return run<Activation::leaky_relu>(x, y, n, bias, bias_stride, p);
+    case Activation::clip: return run<Activation::clip>(x, y, n, bias, bias_stride, p);
+    case Activation::hardsigmoid: return run<Activation::hardsigmoid>(x, y, n, bias, bias_stride, p);
+    case Activation::hardswish: return run<Activation::hardswish>(x, y, n, bias, bias_stride, p);
+    default: return run<Activation::identity>(x, y, n, bias, bias_stride, p);
+  }
+}
+
+}  // namespace cnncore::kernels::avx2

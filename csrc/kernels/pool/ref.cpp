@@ -1,0 +1,83 @@
+// Scalar reference pooling.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/pool/pool.h"
+
+namespace cnncore::kernels::ref {
+
+void max_pool2d_plane(const PoolParams& p, const float* x, float* y) {
+  for (int64_t oy = 0; oy < p.OH; ++oy) {
+    for (int64_t ox = 0; ox < p.OW; ++ox) {
+      float m = -std::numeric_limits<float>::infinity();
+      for (int64_t ky = 0; ky < p.kh; ++ky) {
+        const int64_t iy = oy * p.sh - p.pt + ky * p.dh;
+        if (iy < 0 || iy >= p.H) continue;
+        for (int64_t kx = 0; kx < p.kw; ++kx) {
+          const int64_t ix = ox * p.sw - p.pl + kx * p.dw;
+          if (ix < 0 || ix >= p.W) continue;
+          const float v = x[iy * p.W + ix];
+          if (v > m || std::isnan(v)) m = v;
+          if (std::isnan(m)) break;
+        }
+      }
+      y[oy * p.OW + ox] = m;
+    }
+  }
+}
+
+void avg_pool2d_plane(const PoolParams& p, const float* x, float* y) {
+  for (int64_t oy = 0; oy < p.OH; ++oy) {
+    int64_t y0 = oy * p.sh - p.pt;
+    int64_t y1 = std::min(y0 + p.kh, p.H + p.pb);
+    const int64_t ph = y1 - y0;
+    y0 = std::max<int64_t>(y0, 0);
+    y1 = std::min(y1, p.H);
+    for (int64_t ox = 0; ox < p.OW; ++ox) {
+      int64_t x0 = ox * p.sw - p.pl;
+      int64_t x1 = std::min(x0 + p.kw, p.W + p.pr);
+      const int64_t pw = x1 - x0;
+      x0 = std::max<int64_t>(x0, 0);
+      x1 = std::min(x1, p.W);
+      float s = 0.f;
+      for (int64_t iy = y0; iy < y1; ++iy)
+        for (int64_t ix = x0; ix < x1; ++ix) s += x[iy * p.W + ix];
+      const int64_t div = p.divisor_override ? p.divisor_override
+                          : p.count_include_pad ? ph * pw
+                                                : (y1 - y0) * (x1 - x0);
+      y[oy * p.OW + ox] = s / static_cast<float>(div);
+    }
+  }
+}
+
+void adaptive_avg_pool2d_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const float* x, float* y) {
+  for (int64_t oy = 0; oy < OH; ++oy) {
+    const int64_t y0 = oy * H / OH, y1 = ((oy + 1) * H + OH - 1) / OH;
+    for (int64_t ox = 0; ox < OW; ++ox) {
+      const int64_t x0 = ox * W / OW, x1 = ((ox + 1) * W + OW - 1) / OW;
+      float s = 0.f;
+      for (int64_t iy = y0; iy < y1; ++iy)
+        for (int64_t ix = x0; ix < x1; ++ix) s += x[iy * W + ix];
+      y[oy * OW + ox] = s / static_cast<float>((y1 - y0) * (x1 - x0));
+    }
+  }
+}
+
+void adaptive_max_pool2d_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const float* x, float* y) {
+  for (int64_t oy = 0; oy < OH; ++oy) {
+    const int64_t y0 = oy * H / OH, y1 = ((oy + 1) * H + OH - 1) / OH;
+    for (int64_t ox = 0; ox < OW; ++ox) {
+      const int64_t x0 = ox * W / OW, x1 = ((ox + 1) * W + OW - 1) / OW;
+      float m = -std::numeric_limits<float>::infinity();
+      for (int64_t iy = y0; iy < y1; ++iy)
+        for (int64_t ix = x0; ix < x1; ++ix) {
+          const float v = x[iy * W + ix];
+          if (v > m || std::isnan(v)) m = v;
+        }
+      y[oy * OW + ox] = m;
+    }
+  }
+}
+
+}  // namespace cnncore::kernels::ref

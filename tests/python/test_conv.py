@@ -1,0 +1,227 @@
+"""conv2d / conv1d / conv_transpose2d against the NumPy oracle (and PyTorch when installed),
+over the DESIGN.md section 7 sweep, at every ISA cap."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+import cnncore as cc
+import reference as ref
+from conftest import assert_close, rand, reduction_atol
+
+F = cc.functional
+pytestmark = pytest.mark.usefixtures("isa")
+
+BASE = dict(N=1, C=8, H=13, W=13, K=8, k=3, s=1, d=1, p=1, g=1)
+SWEEP = {
+    "C": [1, 3, 7, 8, 9, 15, 16, 17, 33],
+    "H": [1, 2, 7, 13, 56],
+    "k": [1, 2, 3, 5, 7, 11],
+    "s": [1, 2, 4],
+    "d": [1, 2],
+    "p": [0, 1, "same", "valid", (0, 1, 2, 1), (2, 0, 1, 3)],
+    "g": [1, 2, "C"],
+    "N": [1, 3],
+}
+
+
+def _pads_tuple(p):
+    return p if isinstance(p, (str, tuple)) else (p, p, p, p)
+
+
+def _valid(c):
+    C = c["C"]
+    g = C if c["g"] == "C" else c["g"]
+    if C % g or c["K"] % g:
+        return False
+    pads = ref.resolve_pads(_pads_tuple(c["p"]), (c["H"], c["W"]), (c["k"], c["k"]), (c["s"], c["s"]), (c["d"], c["d"]))
+    oh = ref.out_size(c["H"], c["k"], c["s"], pads[0], pads[2], c["d"])
+    ow = ref.out_size(c["W"], c["k"], c["s"], pads[1], pads[3], c["d"])
+    return oh >= 1 and ow >= 1
+
+
+def _cases():
+    cases = []
+    for key, values in SWEEP.items():
+        for v in values:
+            c = dict(BASE, **{key: v})
+            if key == "H":
+                c["W"] = v
+            if key == "g":
+                c["K"] = c["C"] * 2 if v == "C" else 8
+            if key == "k" and v > 7:
+                c["H"] = c["W"] = 13
+            if _valid(c):
+                cases.append(c)
+    rng = np.random.default_rng(1234)
+    while len(cases) < 90:
+        c = {key: values[rng.integers(len(values))] for key, values in SWEEP.items()}
+        c["W"] = int(rng.choice([1, 2, 7, 13, 17]))
+        c["K"] = int(rng.choice([1, 4, 8, 16]))
+        if c["g"] == "C":
+            c["K"] = c["C"]
+        if _valid(c):
+            cases.append(c)
+    return cases
+
+
+CASES = _cases()
+
+
+def _descriptor(c, g):
+    p = c["p"]
+    ps = p if isinstance(p, str) else "_".join(map(str, _pads_tuple(p)))
+    return (f"conv2d:mb{c['N']}_ic{c['C']}ih{c['H']}iw{c['W']}_oc{c['K']}_kh{c['k']}kw{c['k']}"
+            f"_sh{c['s']}sw{c['s']}_p{ps}_dh{c['d']}dw{c['d']}_g{g}")
+
+
+def _run_case(c, seed, torch_mod=None):
+    rng = np.random.default_rng(seed)
+    g = c["C"] if c["g"] == "C" else c["g"]
+    x = rand(rng, c["N"], c["C"], c["H"], c["W"])
+    w = rand(rng, c["K"], c["C"] // g, c["k"], c["k"], scale=0.5)
+    b = rand(rng, c["K"])
+    desc = _descriptor(c, g) + f" seed={seed}"
+    y = F.conv2d(x, w, b, stride=c["s"], padding=c["p"], dilation=c["d"], groups=g)
+    want = ref.conv2d(x, w, b, (c["s"], c["s"]), _pads_tuple(c["p"]), (c["d"], c["d"]), g)
+    atol = reduction_atol(c["C"] // g * c["k"] ** 2, np.abs(x).max(), np.abs(w).max())
+    assert_close(y, want, atol, desc=desc)
+    if torch_mod is not None:
+        T = torch_mod.nn.functional
+        tx = torch_mod.from_numpy(x)
+        p = c["p"]
+        if isinstance(p, tuple):
+            tx, tp = T.pad(tx, (p[1], p[3], p[0], p[2])), 0
+        elif p == "same" and c["s"] != 1:
+            return  # PyTorch rejects padding='same' with stride > 1
+        else:
+            tp = p
+        ty = T.conv2d(tx, torch_mod.from_numpy(w), torch_mod.from_numpy(b), c["s"], tp, c["d"], g).numpy()
+        assert_close(y, ty.astype(np.float64), 2 * atol, desc=desc + " vs torch")
+
+
+@pytest.mark.parametrize("case", range(len(CASES)), ids=lambda i: _descriptor(CASES[i], "g"))
+def test_conv2d_sweep(case):
+    _run_case(CASES[case], seed=case)
+
+
+@pytest.mark.parametrize("case", range(0, len(CASES), 3))
+def test_conv2d_matches_torch(case, torch):
+    _run_case(CASES[case], seed=1000 + case, torch_mod=torch)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(N=st.integers(1, 2), C=st.integers(1, 9), H=st.integers(1, 12), W=st.integers(1, 12),
+       Kg=st.integers(1, 3), kh=st.integers(1, 5), kw=st.integers(1, 5), sh=st.integers(1, 3), sw=st.integers(1, 3),
+       dh=st.integers(1, 3), dw=st.integers(1, 3), pads=st.tuples(*[st.integers(0, 3)] * 4),
+       gsel=st.integers(0, 2), seed=st.integers(0, 2**31 - 1))
+def test_conv2d_property(N, C, H, W, Kg, kh, kw, sh, sw, dh, dw, pads, gsel, seed):
+    g = [1, C, next(d for d in range(2, C + 1) if C % d == 0) if C > 1 else 1][gsel]
+    oh = ref.out_size(H, kh, sh, pads[0], pads[2], dh)
+    ow = ref.out_size(W, kw, sw, pads[1], pads[3], dw)
+    rng = np.random.default_rng(seed)
+    x = rand(rng, N, C, H, W)
+    w = rand(rng, Kg * g, C // g, kh, kw)
+    desc = (f"conv2d:mb{N}_ic{C}ih{H}iw{W}_oc{Kg * g}_kh{kh}kw{kw}_sh{sh}sw{sw}_p{'_'.join(map(str, pads))}"
+            f"_dh{dh}dw{dw}_g{g} seed={seed}")
+    if oh < 1 or ow < 1:
+        with pytest.raises(cc.InvalidArgumentError):
+            F.conv2d(x, w, None, (sh, sw), pads, (dh, dw), g)
+        return
+    y = F.conv2d(x, w, None, (sh, sw), pads, (dh, dw), g)
+    want = ref.conv2d(x, w, None, (sh, sw), pads, (dh, dw), g)
+    assert_close(y, want, reduction_atol(C // g * kh * kw, np.abs(x).max(), np.abs(w).max()), desc=desc)
+
+
+def test_conv2d_lecture_shapes():
+    # 32x32x3 through six 5x5 filters -> 28x28x6; AlexNet conv1 227x227x3, 96 11x11 stride 4 -> 55x55x96
+    rng = np.random.default_rng(0)
+    assert F.conv2d(rand(rng, 1, 3, 32, 32), rand(rng, 6, 3, 5, 5)).shape == (1, 6, 28, 28)
+    assert F.conv2d(rand(rng, 1, 3, 227, 227), rand(rng, 96, 3, 11, 11), stride=4).shape == (1, 96, 55, 55)
+
+
+def test_conv2d_unbatched_and_no_bias():
+    rng = np.random.default_rng(1)
+    x, w = rand(rng, 3, 9, 9), rand(rng, 4, 3, 3, 3)
+    y = F.conv2d(x, w, padding=1)
+    assert y.shape == (4, 9, 9)
+    assert_close(y, ref.conv2d(x[None], w, None, (1, 1), (1, 1, 1, 1))[0], reduction_atol(27, 4, 4))
+
+
+def test_conv2d_batch_64_matches_batch_1():
+    rng = np.random.default_rng(2)
+    x, w, b = rand(rng, 64, 3, 12, 12), rand(rng, 5, 3, 3, 3), rand(rng, 5)
+    y = F.conv2d(x, w, b, padding=1)
+    for n in (0, 17, 63):
+        np.testing.assert_array_equal(y[n:n + 1], F.conv2d(x[n:n + 1], w, b, padding=1))
+
+
+@pytest.mark.parametrize("L,k,s,p,d,g", [
+    (20, 3, 1, 0, 1, 1), (20, 4, 1, "same", 1, 1), (20, 5, 2, 2, 1, 1), (7, 3, 1, (0, 2), 2, 1),
+    (33, 5, 3, 1, 1, 4), (1, 1, 1, 0, 1, 1), (16, 3, 1, "valid", 1, 8),
+])
+def test_conv1d(L, k, s, p, d, g, torch):
+    rng = np.random.default_rng(L * 100 + k)
+    C, K = 8, 8
+    x, w, b = rand(rng, 2, C, L), rand(rng, K, C // g, k), rand(rng, K)
+    y = F.conv1d(x, w, b, stride=s, padding=p, dilation=d, groups=g)
+    pads = p if isinstance(p, (str, tuple)) else (p, p)
+    want = ref.conv1d(x, w, b, s, pads, d, g)
+    desc = f"conv1d:mb2_ic{C}iw{L}_oc{K}_kw{k}_sw{s}_p{p}_dw{d}_g{g}"
+    atol = reduction_atol(C // g * k, np.abs(x).max(), np.abs(w).max())
+    assert_close(y, want, atol, desc=desc)
+    if not isinstance(p, tuple) and not (p == "same" and s != 1):
+        T = torch.nn.functional
+        ty = T.conv1d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), s, p, d, g).numpy()
+        assert_close(y, ty.astype(np.float64), 2 * atol, desc=desc + " vs torch")
+
+
+def test_conv1d_kim_text_cnn_shapes():
+    # Kim 2014: 300-d embeddings of a 50-token sentence, 100 filters each of widths 3, 4, 5
+    rng = np.random.default_rng(3)
+    x = rand(rng, 4, 300, 50)
+    for k in (3, 4, 5):
+        y = F.conv1d(x, rand(rng, 100, 300, k, scale=0.05), rand(rng, 100))
+        assert y.shape == (4, 100, 50 - k + 1)
+        assert F.max_pool1d(y, y.shape[-1]).shape == (4, 100, 1)
+
+
+TRANSPOSE_CASES = [
+    # C, K, H, W, k, s, p, op, d, g
+    (4, 6, 5, 5, 3, 1, 0, 0, 1, 1), (4, 6, 5, 7, 3, 2, 1, 1, 1, 1), (8, 8, 4, 4, 4, 2, 1, 0, 1, 2),
+    (3, 5, 6, 6, 5, 3, 2, 2, 1, 1), (6, 6, 3, 3, 3, 1, 1, 0, 2, 6), (2, 3, 1, 1, 2, 2, 0, 1, 1, 1),
+    (5, 4, 7, 3, (3, 1), (2, 1), (1, 0), (1, 0), (1, 2), 1), (4, 4, 5, 5, 3, 2, (0, 1, 2, 1), 0, 1, 1),
+]
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_CASES)
+def test_conv_transpose2d(case, torch):
+    C, K, H, W, k, s, p, op, d, g = case
+    pair = lambda v: v if isinstance(v, tuple) else (v, v)
+    kh, kw = pair(k)
+    rng = np.random.default_rng(C * 31 + K)
+    x, w, b = rand(rng, 2, C, H, W), rand(rng, C, K // g, kh, kw), rand(rng, K)
+    y = F.conv_transpose2d(x, w, b, stride=s, padding=p, output_padding=op, groups=g, dilation=d)
+    pads = p if isinstance(p, tuple) and len(p) == 4 else pair(p) + pair(p)
+    want = ref.conv_transpose2d(x, w, b, pair(s), pads, pair(op), pair(d), g)
+    desc = f"conv_transpose2d:{case}"
+    atol = reduction_atol(C // g * kh * kw, np.abs(x).max(), np.abs(w).max())
+    assert_close(y, want, atol, desc=desc)
+    if not (isinstance(p, tuple) and len(p) == 4):
+        T = torch.nn.functional
+        ty = T.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), s, p, op, g, d).numpy()
+        assert_close(y, ty.astype(np.float64), 2 * atol, desc=desc + " vs torch")
+
+
+def test_conv_results_identical_across_thread_counts():
+    rng = np.random.default_rng(4)
+    x, w, b = rand(rng, 2, 16, 20, 20), rand(rng, 32, 16, 3, 3), rand(rng, 32)
+    n0 = cc.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2, 3):
+            cc.set_num_threads(n)
+            outs.append(F.conv2d(x, w, b, padding=1))
+        for o in outs[1:]:
+            np.testing.assert_array_equal(o, outs[0])
+    finally:
+        cc.set_num_threads(n0)
