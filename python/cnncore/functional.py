@@ -433,7 +433,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None):
             raise InvalidArgumentError(f"{op}: padding_idx {p} is out of range for {w.shape[0]} embeddings")
     if idx.dtype.kind == "u" and idx.size and idx.max() > np.iinfo(np.int64).max:
         raise InvalidArgumentError(f"{op}: index {idx.max()} is out of range")
-    return _core.embedding(np.ascontiguousarray(idx, dtype=np.int64), w)
+    return _core.embedding(np.asarray(idx, dtype=np.int64, order="C"), w)
 
 
 def _operand(v, op, name):

@@ -20,7 +20,9 @@ inline __m256 act(__m256 v, __m256 a, __m256 b) {
     return _mm256_min_ps(_mm256_set1_ps(1.f), _mm256_max_ps(zero, t));
   } else if constexpr (K == Activation::hardswish) {
     const __m256 t = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.f / 6.f)), _mm256_set1_ps(0.5f));
-    return _mm256_mul_ps(v, _mm256_min_ps(_mm256_set1_ps(1.f), _mm256_max_ps(zero, t)));
+    // as the reference: 0 where t <= 0 (NLE_UQ keeps NaN lanes, which then propagate)
+    const __m256 keep = _mm256_cmp_ps(t, zero, _CMP_NLE_UQ);
+    return _mm256_and_ps(keep, _mm256_mul_ps(v, _mm256_min_ps(_mm256_set1_ps(1.f), t)));
   } else {
     return v;
   }

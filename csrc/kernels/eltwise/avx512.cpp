@@ -21,7 +21,8 @@ inline __m512 act(__m512 v, __m512 a, __m512 b) {
     return _mm512_min_ps(_mm512_set1_ps(1.f), _mm512_max_ps(zero, t));
   } else if constexpr (K == Activation::hardswish) {
     const __m512 t = _mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.f / 6.f)), _mm512_set1_ps(0.5f));
-    return _mm512_mul_ps(v, _mm512_min_ps(_mm512_set1_ps(1.f), _mm512_max_ps(zero, t)));
+    // as the reference: 0 where t <= 0 (NLE_UQ keeps NaN lanes, which then propagate)
+    return _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(t, zero, _CMP_NLE_UQ), v, _mm512_min_ps(_mm512_set1_ps(1.f), t));
   } else {
     return v;
   }

@@ -16,8 +16,9 @@ float activate(float v, const ActivationSpec& a) {
       return t < 0.f ? 0.f : (t > 1.f ? 1.f : t);
     }
     case Activation::hardswish: {
+      // t <= 0 gives 0 (not -inf * 0 = NaN at v = -inf); NaN fails the test and propagates.
       const float t = v * (1.f / 6.f) + 0.5f;
-      return v * (t < 0.f ? 0.f : (t > 1.f ? 1.f : t));
+      return t <= 0.f ? 0.f : v * (t > 1.f ? 1.f : t);
     }
     case Activation::elu: return a.beta * (v > 0.f ? v : a.alpha * std::expm1(v));
     case Activation::sigmoid:
@@ -27,14 +28,19 @@ float activate(float v, const ActivationSpec& a) {
         return e / (1.f + e);
       }
     case Activation::tanh: return std::tanh(v);
+    // x * (something -> 0) at x = -inf: return the limit, 0, instead of NaN.
     case Activation::silu: {
+      if (std::isinf(v)) return v > 0.f ? v : 0.f;
       const float s = v >= 0.f ? 1.f / (1.f + std::exp(-v)) : std::exp(v) / (1.f + std::exp(v));
       return v * s;
     }
-    case Activation::gelu: return 0.5f * v * (1.f + std::erf(v * 0.70710678118654752f));
-    case Activation::gelu_tanh: {
-      const float inner = 0.79788456080286536f * (v + 0.044715f * v * v * v);
-      return 0.5f * v * (1.f + std::tanh(inner));
+    case Activation::gelu:  // 1 + erf(z) = erfc(-z): no cancellation for negative z
+      if (std::isinf(v)) return v > 0.f ? v : 0.f;
+      return 0.5f * v * std::erfc(v * -0.70710678118654752f);
+    case Activation::gelu_tanh: {  // 0.5 * (1 + tanh(z)) = sigmoid(2z)
+      if (std::isinf(v)) return v > 0.f ? v : 0.f;
+      const float z = 0.79788456080286536f * (v + 0.044715f * v * v * v);
+      return v / (1.f + std::exp(-2.f * z));
     }
     case Activation::softplus: {
       const float z = a.alpha * v;

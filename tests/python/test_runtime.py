@@ -1,0 +1,164 @@
+"""build_info, the ISA cap and dispatch logging, threads, fork safety, GIL release."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import cnncore as cc
+
+F = cc.functional
+
+
+def run_py(code, **env):
+    e = dict(os.environ, **env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, timeout=120)
+
+
+def test_build_info_reports_dispatch():
+    info = cc.build_info()
+    for key in ("version", "compiler", "isa_compiled", "isa_detected", "isa_max", "isa_active", "openmp", "cuda",
+                "num_threads", "cpu_features"):
+        assert key in info
+    assert info["version"] == cc.__version__
+    assert "scalar" in info["isa_compiled"]
+    order = ["scalar", "avx2", "avx512"]
+    best_compiled = max(info["isa_compiled"], key=order.index)
+    expect = min(info["isa_detected"], best_compiled, info["isa_max"], key=order.index)
+    assert info["isa_active"] == expect
+    feats = info["cpu_features"]
+    assert info["isa_detected"] == ("avx512" if feats["avx512"] else "avx2" if feats["avx2"] else "scalar")
+    assert info["num_threads"] == cc.get_num_threads()
+
+
+def test_isa_detection_matches_proc_cpuinfo():
+    if not os.path.exists("/proc/cpuinfo"):
+        pytest.skip("no /proc/cpuinfo")
+    flags = set()
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    feats = cc.build_info()["cpu_features"]
+    assert feats["avx2"] == ({"avx2", "fma"} <= flags)
+    assert feats["avx512"] == ({"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags)
+
+
+@pytest.mark.parametrize("isa", ["scalar", "avx2", "avx512"])
+def test_set_max_isa_caps_active(isa):
+    try:
+        cc.set_max_isa(isa)
+        info = cc.build_info()
+        assert info["isa_max"] == isa and cc.get_max_isa() == isa
+        order = ["scalar", "avx2", "avx512"]
+        assert order.index(info["isa_active"]) <= order.index(isa)
+    finally:
+        cc.set_max_isa(None)
+    assert cc.get_max_isa() == "avx512"
+
+
+def test_env_cap_and_verbose_dispatch_log():
+    code = ("import numpy as np, cnncore as cc, json; cc.functional.relu(np.ones(40, np.float32)); "
+            "cc.functional.gelu(np.ones(3, np.float32)); print(json.dumps(cc.build_info()))")
+    r = run_py(code, CNNCORE_MAX_ISA="avx2", CNNCORE_VERBOSE="dispatch")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout.strip().splitlines()[-1])
+    assert info["isa_max"] == "avx2"
+    detected = info["isa_detected"]
+    # relu: avx512 passed over (cap), avx2 chosen when the CPU has it; gelu: only the reference has it
+    if detected in ("avx2", "avx512"):
+        assert "dispatch eltwise relu n=40 -> avx2" in r.stderr, r.stderr
+        if "avx512" in info["isa_compiled"]:
+            assert "avx512:" in r.stderr.split("relu n=40")[1].splitlines()[0]
+        assert "gelu n=3 -> ref (passed over: " in r.stderr and "not implemented in this variant" in r.stderr
+    r = run_py("import cnncore as cc; print(cc.get_max_isa())", CNNCORE_MAX_ISA="bogus")
+    assert r.stdout.strip().splitlines()[-1] == "scalar" and "unknown CNNCORE_MAX_ISA" in r.stderr
+    r = run_py("import numpy as np, cnncore as cc; cc.functional.relu(np.ones(4, np.float32))")
+    assert "cnncore:" not in r.stderr + r.stdout, "cnncore prints nothing by default"
+
+
+def test_thread_settings():
+    n0 = cc.get_num_threads()
+    assert n0 == cc.build_info()["available_cpus"] or "CNNCORE_NUM_THREADS" in os.environ
+    try:
+        cc.set_num_threads(3)
+        assert cc.get_num_threads() == 3
+    finally:
+        cc.set_num_threads(n0)
+    r = run_py("import cnncore as cc; print(cc.get_num_threads())", CNNCORE_NUM_THREADS="5")
+    assert r.stdout.strip().splitlines()[-1] == "5"
+
+
+def test_default_threads_respect_affinity():
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no sched_setaffinity")
+    code = "import os; os.sched_setaffinity(0, {0}); import cnncore as cc; print(cc.get_num_threads())"
+    r = run_py(code)
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "1", r.stderr
+
+
+def test_forked_child_does_not_hang():
+    code = """
+import os, sys, numpy as np, cnncore as cc
+cc.set_num_threads(2)
+x = np.random.default_rng(0).standard_normal((2, 8, 32, 32)).astype(np.float32)
+w = np.ones((8, 8, 3, 3), np.float32)
+parent = cc.functional.conv2d(x, w, padding=1)      # starts the OpenMP pool
+pid = os.fork()
+if pid == 0:
+    child = cc.functional.conv2d(x, w, padding=1)
+    os._exit(0 if np.array_equal(child, parent) else 3)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+    r = run_py(code)
+    assert r.returncode == 0, r.stderr
+
+
+def test_gil_is_released_during_compute():
+    x = np.random.default_rng(0).standard_normal((1, 32, 96, 96)).astype(np.float32)
+    w = np.ones((32, 32, 5, 5), np.float32)
+    cc.set_num_threads(1)
+    try:
+        ticks = []
+        done = threading.Event()
+
+        def ticker():
+            while not done.is_set():
+                ticks.append(time.perf_counter())
+                time.sleep(0.001)
+
+        t = threading.Thread(target=ticker)
+        t.start()
+        start = time.perf_counter()
+        F.conv2d(x, w, padding=2)
+        end = time.perf_counter()
+        done.set()
+        t.join()
+    finally:
+        cc.set_num_threads(cc.build_info()["available_cpus"])
+    during = [s for s in ticks if start < s < end]
+    # with the GIL held, the ticker could not run at all while conv2d computes
+    assert end - start > 0.02 and len(during) >= 3, (end - start, len(during))
+
+
+def test_results_identical_across_runs_and_threads():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 7, 19, 23)).astype(np.float32)
+    ops = [lambda: F.conv2d(x, np.ones((5, 7, 3, 3), np.float32) * 0.1, padding=1),
+           lambda: F.avg_pool2d(x, 3, 2, 1), lambda: F.softmax(x, 1), lambda: F.linear(x, np.ones((4, 23), np.float32)),
+           lambda: F.local_response_norm(x, 5), lambda: F.relu(x)]
+    n0 = cc.get_num_threads()
+    try:
+        for op in ops:
+            cc.set_num_threads(1)
+            base = op()
+            for n in (2, 4, 1):
+                cc.set_num_threads(n)
+                np.testing.assert_array_equal(op(), base)
+    finally:
+        cc.set_num_threads(n0)

@@ -1,0 +1,58 @@
+"""Builds the C++ unit tests and runs them with CTest; installs the library and builds the
+find_package(cnncore) example against it. Needs cmake and a C++ compiler (cmake and ninja come
+with the `test` extra)."""
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build" / "ctest"
+
+
+def _cmake():
+    exe = shutil.which("cmake")
+    assert exe, "cmake is required for the C++ tests (pip install '.[test]' provides it)"
+    return exe
+
+
+def _run(cmd, **kw):
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=1200, **kw)
+    assert r.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
+    return r
+
+
+def _generator():
+    return ["-G", "Ninja"] if shutil.which("ninja") else []
+
+
+@pytest.fixture(scope="module")
+def cpp_build():
+    cmake = _cmake()
+    _run([cmake, "-S", ROOT, "-B", BUILD, *_generator(), "-DCMAKE_BUILD_TYPE=Release", "-DCNNCORE_BUILD_TESTS=ON",
+          "-DCNNCORE_BUILD_PYTHON=OFF"])
+    _run([cmake, "--build", BUILD, "--parallel", str(os.cpu_count() or 2)])
+    return BUILD
+
+
+def test_ctest(cpp_build):
+    ctest = shutil.which("ctest") or str(pathlib.Path(_cmake()).with_name("ctest"))
+    r = _run([ctest, "--test-dir", cpp_build, "--output-on-failure"])
+    print(r.stdout)
+    assert "100% tests passed" in r.stdout
+
+
+def test_find_package_example(cpp_build, tmp_path):
+    cmake = _cmake()
+    prefix = tmp_path / "prefix"
+    _run([cmake, "--install", cpp_build, "--prefix", prefix, "--component", "dev"])
+    assert (prefix / "include" / "cnncore" / "cnncore.h").exists()
+    app = tmp_path / "app"
+    _run([cmake, "-S", ROOT / "examples" / "cpp", "-B", app, *_generator(), f"-DCMAKE_PREFIX_PATH={prefix}"])
+    _run([cmake, "--build", app])
+    exe = app / ("lenet_functional.exe" if sys.platform == "win32" else "lenet_functional")
+    out = _run([exe]).stdout
+    assert "conv1  [2, 6, 28, 28]" in out and "pool2  [2, 16, 5, 5]" in out and "output [2, 10]" in out, out
