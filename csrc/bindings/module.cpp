@@ -136,6 +136,7 @@ PYBIND11_MODULE(_core, m) {
     d["openmp"] = b.openmp;
     d["openmp_version"] = b.openmp_version;
     d["cuda"] = b.cuda;
+    d["cuda_devices"] = b.cuda_devices;
     d["num_threads"] = get_num_threads();
     d["available_cpus"] = available_cpus();
     return d;

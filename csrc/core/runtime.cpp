@@ -5,6 +5,11 @@
 #endif
 
 namespace cnncore {
+#if CNNCORE_WITH_CUDA
+namespace cuda {
+int device_count();  // csrc/cuda/runtime.cu
+}
+#endif
 
 const char* version() { return CNNCORE_VERSION; }
 
@@ -24,6 +29,7 @@ BuildInfo build_info() {
 #endif
 #if CNNCORE_WITH_CUDA
   b.cuda = true;
+  b.cuda_devices = cuda::device_count();
 #endif
   return b;
 }

@@ -196,28 +196,30 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _unbatch(y, unb)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """1-D max pooling over [N, C, L]; ``kernel_size=L`` gives max-over-time pooling."""
-    op = "max_pool1d"
-    _no_indices(return_indices, op)
+def _pool1d_args(input, kernel_size, stride, padding, op):
+    """-> batched input, was_unbatched, kernel, stride (default: kernel), (0, left, 0, right) pads, mode."""
     x, unb = _batched(_tensor(input, op), op, 3)
     k = _ints(kernel_size, 1, op, "kernel_size")[0]
     s = k if stride is None or stride == () or stride == [] else _ints(stride, 1, op, "stride")[0]
     (pl, pr), mode = _pads1d(padding, op)
+    return x, unb, k, s, (0, pl, 0, pr), mode
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """1-D max pooling over [N, C, L]; ``kernel_size=L`` gives max-over-time pooling."""
+    op = "max_pool1d"
+    _no_indices(return_indices, op)
+    x, unb, k, s, pads, mode = _pool1d_args(input, kernel_size, stride, padding, op)
     d = _ints(dilation, 1, op, "dilation")[0]
-    y = _core.pool2d("max1d", x, (1, k), (1, s), (0, pl, 0, pr), mode, (1, d), bool(ceil_mode), True, 0)
+    y = _core.pool2d("max1d", x, (1, k), (1, s), pads, mode, (1, d), bool(ceil_mode), True, 0)
     return _unbatch(y, unb)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling over [N, C, L]."""
     op = "avg_pool1d"
-    x, unb = _batched(_tensor(input, op), op, 3)
-    k = _ints(kernel_size, 1, op, "kernel_size")[0]
-    s = k if stride is None or stride == () or stride == [] else _ints(stride, 1, op, "stride")[0]
-    (pl, pr), mode = _pads1d(padding, op)
-    y = _core.pool2d("avg1d", x, (1, k), (1, s), (0, pl, 0, pr), mode, (1, 1), bool(ceil_mode),
-                     bool(count_include_pad), 0)
+    x, unb, k, s, pads, mode = _pool1d_args(input, kernel_size, stride, padding, op)
+    y = _core.pool2d("avg1d", x, (1, k), (1, s), pads, mode, (1, 1), bool(ceil_mode), bool(count_include_pad), 0)
     return _unbatch(y, unb)
 
 

@@ -41,6 +41,7 @@ struct BuildInfo {
   bool openmp = false;
   int openmp_version = 0;  ///< _OPENMP date macro, 0 without OpenMP
   bool cuda = false;
+  int cuda_devices = 0;  ///< devices visible at run time (0 without CUDA)
 };
 BuildInfo build_info();
 

@@ -54,15 +54,7 @@ void run(const float* x, float* y, int64_t n, const float* bias, int64_t bias_st
 
 }  // namespace
 
-bool bias_act_supports(Activation k) {
-  switch (k) {
-    case Activation::identity: case Activation::relu: case Activation::leaky_relu:
-    case Activation::clip: case Activation::hardsigmoid: case Activation::hardswish:
-      return true;
-    default:
-      return false;
-  }
-}
+bool bias_act_supports(Activation k) { return is_piecewise_linear(k); }
 
 void bias_act(const float* x, float* y, int64_t n, const float* bias, int64_t bias_stride, const ActivationSpec& p) {
   switch (p.kind) {

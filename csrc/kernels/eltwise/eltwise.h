@@ -27,6 +27,10 @@ struct BiasAct {
 #include "kernels/eltwise/eltwise.inc"
 #undef CNNCORE_KERNEL
 
+/// The activations the SIMD variants implement: piecewise-linear ones, exact in any ISA.
+/// (Defined in baseline code, registry.cpp, so ISA files may call it safely.)
+bool is_piecewise_linear(Activation kind);
+
 namespace ref {
 /// The activation spec of one value: the definition every variant must match.
 float activate(float v, const ActivationSpec& act);
