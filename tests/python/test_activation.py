@@ -48,6 +48,8 @@ def test_activation(name, fn, kw, tfn, rtol, shape, torch):
     y = fn(x)
     desc = f"{name}:{shape}"
     assert_close(y, _oracle(name, x, kw), 1e-6, rtol, desc=desc)
+    if torch is None:
+        return
     ty = tfn(torch.nn.functional, torch.from_numpy(x)).numpy()
     assert_close(y, ty.astype(np.float64), 2e-6, 2 * rtol + 1e-6, desc=desc + " vs torch")
 
@@ -64,8 +66,11 @@ def test_activation_special_values(name, fn, kw, tfn, rtol, torch):
     x = np.array([np.nan, 0.0, -0.0, 1e-30, -1e-30, 3.0, -3.0, 6.0, -6.0, 88.0, -88.0, 1e30, -1e30], np.float32)
     y = fn(x)
     assert np.isnan(y[0]), f"{name}: NaN must propagate"
-    ty = tfn(torch.nn.functional, torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(y, ty, rtol=1e-5, atol=1e-6, equal_nan=True, err_msg=name)
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.testing.assert_allclose(y, _oracle(name, x, kw), rtol=1e-5, atol=1e-6, equal_nan=True, err_msg=name)
+    if torch is not None:
+        ty = tfn(torch.nn.functional, torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(y, ty, rtol=1e-5, atol=1e-6, equal_nan=True, err_msg=name + " vs torch")
     np.testing.assert_allclose(fn(np.array([INF, -INF], np.float32)), LIMITS[name], rtol=1e-6, err_msg=name + " at +-inf")
 
 
@@ -90,7 +95,8 @@ def test_prelu(torch):
         x, w = rand(rng, *shape), rand(rng, wn, scale=0.3)
         y = F.prelu(x, w)
         assert_close(y, ref.prelu(x, w), 1e-6, 1e-6, desc=f"prelu {shape} w{wn}")
-        np.testing.assert_allclose(y, torch.nn.functional.prelu(torch.from_numpy(x), torch.from_numpy(w)).numpy(), rtol=1e-6)
+        if torch is not None:
+            np.testing.assert_allclose(y, torch.nn.functional.prelu(torch.from_numpy(x), torch.from_numpy(w)).numpy(), rtol=1e-6)
 
 
 def test_clamp_one_sided():
@@ -113,7 +119,8 @@ def test_softmax(shape, dim, torch):
     y = F.softmax(x, dim)
     assert_close(y, ref.softmax(x, dim), 1e-6, 1e-5, desc=f"softmax {shape} dim={dim}")
     assert_close(F.log_softmax(x, dim), ref.log_softmax(x, dim), 1e-5, 1e-5, desc=f"log_softmax {shape} dim={dim}")
-    np.testing.assert_allclose(y, torch.softmax(torch.from_numpy(x), dim).numpy(), rtol=1e-5, atol=1e-7)
+    if torch is not None:
+        np.testing.assert_allclose(y, torch.softmax(torch.from_numpy(x), dim).numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_softmax_is_numerically_stable():

@@ -106,6 +106,8 @@ def test_conv2d_sweep(case):
 
 @pytest.mark.parametrize("case", range(0, len(CASES), 3))
 def test_conv2d_matches_torch(case, torch):
+    if torch is None:
+        pytest.skip("PyTorch not installed (the oracle sweep above still runs)")
     _run_case(CASES[case], seed=1000 + case, torch_mod=torch)
 
 
@@ -169,7 +171,7 @@ def test_conv1d(L, k, s, p, d, g, torch):
     desc = f"conv1d:mb2_ic{C}iw{L}_oc{K}_kw{k}_sw{s}_p{p}_dw{d}_g{g}"
     atol = reduction_atol(C // g * k, np.abs(x).max(), np.abs(w).max())
     assert_close(y, want, atol, desc=desc)
-    if not isinstance(p, tuple) and not (p == "same" and s != 1):
+    if torch is not None and not isinstance(p, tuple) and not (p == "same" and s != 1):
         T = torch.nn.functional
         ty = T.conv1d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), s, p, d, g).numpy()
         assert_close(y, ty.astype(np.float64), 2 * atol, desc=desc + " vs torch")
@@ -206,7 +208,7 @@ def test_conv_transpose2d(case, torch):
     desc = f"conv_transpose2d:{case}"
     atol = reduction_atol(C // g * kh * kw, np.abs(x).max(), np.abs(w).max())
     assert_close(y, want, atol, desc=desc)
-    if not (isinstance(p, tuple) and len(p) == 4):
+    if torch is not None and not (isinstance(p, tuple) and len(p) == 4):
         T = torch.nn.functional
         ty = T.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), s, p, op, g, d).numpy()
         assert_close(y, ty.astype(np.float64), 2 * atol, desc=desc + " vs torch")

@@ -19,9 +19,10 @@ def test_linear(shape, out, torch):
     y = F.linear(x, w, b)
     atol = reduction_atol(shape[-1], np.abs(x).max(), np.abs(w).max())
     assert_close(y, ref.linear(x, w, b), atol, desc=f"linear:{shape}x{out}")
-    ty = torch.nn.functional.linear(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
-    assert_close(y, ty.astype(np.float64), 2 * atol, desc="vs torch")
     assert_close(F.linear(x, w), ref.linear(x, w), atol, desc="no bias")
+    if torch is not None:
+        ty = torch.nn.functional.linear(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
+        assert_close(y, ty.astype(np.float64), 2 * atol, desc="vs torch")
 
 
 @pytest.mark.parametrize("shape", [(2, 3), (2, 5, 7, 7), (1, 16, 1, 1), (3, 4, 9)])
@@ -33,9 +34,10 @@ def test_batch_norm(shape, torch):
     w, b = rand(rng, C), rand(rng, C)
     y = F.batch_norm(x, mean, var, w, b, eps=1e-3)
     assert_close(y, ref.batch_norm(x, mean, var, w, b, 1e-3), 1e-5, 1e-5)
-    ty = torch.nn.functional.batch_norm(*(torch.from_numpy(a) for a in (x, mean, var, w, b)), eps=1e-3).numpy()
-    assert_close(y, ty.astype(np.float64), 2e-5, 2e-5, desc="vs torch")
     assert_close(F.batch_norm(x, mean, var), ref.batch_norm(x, mean, var), 1e-5, 1e-5, desc="no affine")
+    if torch is not None:
+        ty = torch.nn.functional.batch_norm(*(torch.from_numpy(a) for a in (x, mean, var, w, b)), eps=1e-3).numpy()
+        assert_close(y, ty.astype(np.float64), 2e-5, 2e-5, desc="vs torch")
 
 
 @pytest.mark.parametrize("size,alpha,beta,k", [(5, 1e-4, 0.75, 2.0), (2, 1e-3, 0.5, 1.0), (1, 0.1, 1.0, 1.0),
@@ -45,6 +47,8 @@ def test_local_response_norm(size, alpha, beta, k, torch):
     x = rand(rng, 2, 7, 5, 5, scale=3.0)
     y = F.local_response_norm(x, size, alpha, beta, k)
     assert_close(y, ref.local_response_norm(x, size, alpha, beta, k), 1e-6, 1e-5)
+    if torch is None:
+        return
     ty = torch.nn.functional.local_response_norm(torch.from_numpy(x), size, alpha, beta, k).numpy()
     assert_close(y, ty.astype(np.float64), 1e-5, 1e-5, desc="vs torch")
 
@@ -98,8 +102,9 @@ def test_embedding(torch):
     idx = rng.integers(0, 50, size=(4, 7))
     y = F.embedding(idx, w)
     np.testing.assert_array_equal(y, ref.embedding(idx, w).astype(np.float32))
-    np.testing.assert_array_equal(y, torch.nn.functional.embedding(torch.from_numpy(idx), torch.from_numpy(w)).numpy())
     assert F.embedding(np.array(3, np.int32), w).shape == (16,)
+    if torch is not None:
+        np.testing.assert_array_equal(y, torch.nn.functional.embedding(torch.from_numpy(idx), torch.from_numpy(w)).numpy())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
