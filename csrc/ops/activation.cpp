@@ -1,11 +1,11 @@
-// Activation ops, softmax / log_softmax.
+// Activation ops, prelu, softmax / log_softmax.
 #include <cmath>
 
 #include "kernels/norm/norm.h"
 #include "ops/op_util.h"
+#include "ops/ops.h"
 
-namespace cnncore {
-namespace ops {
+namespace cnncore::ops {
 
 const char* activation_name(Activation a) {
   switch (a) {
@@ -36,87 +36,68 @@ const kernels::BiasAct& select_bias_act(const ActivationSpec& act, int64_t n) {
       .fn;
 }
 
-}  // namespace ops
-
-namespace functional {
-namespace {
-
 void check_activation(const ActivationSpec& act) {
   if (act.kind == Activation::clip && !(act.alpha <= act.beta))
     throw InvalidArgument("clip: min (" + std::to_string(act.alpha) + ") must be <= max (" + std::to_string(act.beta) + ")");
   if (act.kind == Activation::softplus && !(act.alpha != 0.f && std::isfinite(act.alpha)))
     throw InvalidArgument("softplus: beta must be a finite non-zero number");
   if (!std::isfinite(act.alpha) && act.kind != Activation::clip)
-    throw InvalidArgument(std::string(ops::activation_name(act.kind)) + ": parameter must be finite");
+    throw InvalidArgument(std::string(activation_name(act.kind)) + ": parameter must be finite");
 }
 
-}  // namespace
-
-Tensor activation(const Tensor& x, const ActivationSpec& act) {
-  core::expect_defined(x, ops::activation_name(act.kind), "input");
-  check_activation(act);
-  Tensor y = Tensor::empty(x.shape());
-  const int64_t n = x.numel();
-  if (n == 0) return y;
-  const auto& k = ops::select_bias_act(act, n);
-  const float* xp = x.data();
-  float* yp = y.data();
-  constexpr int64_t kBlock = 4096;  // blocks keep chunk boundaries independent of thread count
-  core::parallel_for((n + kBlock - 1) / kBlock, ops::grain(kBlock), [&](int64_t b0, int64_t b1) {
+void run_activation(const ActivationSpec& act, const float* x, float* y, int64_t n) {
+  if (n <= 0) return;
+  const auto& k = select_bias_act(act, n);
+  constexpr int64_t kBlock = 4096;
+  core::parallel_for((n + kBlock - 1) / kBlock, grain(kBlock), [&](int64_t b0, int64_t b1) {
     const int64_t i0 = b0 * kBlock, i1 = std::min(n, b1 * kBlock);
-    k.run(xp + i0, yp + i0, i1 - i0, nullptr, 0, act);
+    k.run(x + i0, y + i0, i1 - i0, nullptr, 0, act);
   });
-  return y;
 }
 
-Tensor prelu(const Tensor& x, const Tensor& slope) {
-  core::expect_defined(x, "prelu", "input");
-  core::expect_defined(slope, "prelu", "weight");
-  const int64_t C = x.rank() >= 2 ? x.dim(1) : 1;
-  if (slope.numel() != 1 && slope.numel() != C)
-    throw InvalidArgument("prelu: weight has " + ops::str(slope.numel()) + " elements; expected 1 or the " +
-                          ops::str(C) + " channels of input " + shape_str(x.shape()));
-  Tensor y = Tensor::empty(x.shape());
-  if (x.numel() == 0) return y;
-  const int64_t N = x.rank() >= 1 ? x.dim(0) : 1;
-  const int64_t inner = x.rank() >= 2 ? x.numel() / (N * C) : (x.rank() == 1 ? 1 : 1);
-  const int64_t rows = x.numel() / inner;  // one row per (n, c) plane; slope constant along it
-  const ActivationSpec probe{Activation::leaky_relu, 0.f, 0.f};
-  const auto& k = ops::select_bias_act(probe, x.numel());
-  const float* sp = slope.data();
-  core::parallel_for(rows, ops::grain(inner), [&](int64_t r0, int64_t r1) {
+void check_prelu(const Shape& x, int64_t slope_numel) {
+  const int64_t C = x.size() >= 2 ? x[1] : 1;
+  if (slope_numel != 1 && slope_numel != C)
+    throw InvalidArgument("prelu: weight has " + str(slope_numel) + " elements; expected 1 or the " + str(C) +
+                          " channels of input " + shape_str(x));
+}
+
+void run_prelu(const Shape& x, const float* xp, const float* slope, int64_t slope_numel, float* y) {
+  const int64_t n = core::checked_numel(x, "prelu");
+  if (n == 0) return;
+  const int64_t C = x.size() >= 2 ? x[1] : 1;
+  const int64_t inner = x.size() >= 2 ? n / (x[0] * C) : 1;
+  const int64_t rows = n / inner;  // one row per (n, c) plane: the slope is constant along it
+  const auto& k = select_bias_act({Activation::leaky_relu, 0.f, 0.f}, n);
+  core::parallel_for(rows, grain(inner), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      const float a = slope.numel() == 1 ? sp[0] : sp[r % C];
-      k.run(x.data() + r * inner, y.data() + r * inner, inner, nullptr, 0, {Activation::leaky_relu, a, 0.f});
+      const float a = slope_numel == 1 ? slope[0] : slope[r % C];
+      k.run(xp + r * inner, y + r * inner, inner, nullptr, 0, {Activation::leaky_relu, a, 0.f});
     }
   });
-  return y;
 }
 
-namespace {
-Tensor softmax_impl(const Tensor& x, int axis, bool log) {
+SoftmaxPlan plan_softmax(const Shape& x, int axis, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
-  core::expect_defined(x, op, "input");
-  const int ax = core::normalize_axis(axis, x.rank(), op);
-  Tensor y = Tensor::empty(x.shape());
-  if (x.numel() == 0) return y;
-  const int64_t len = x.dim(ax);
-  int64_t inner = 1;
-  for (int i = ax + 1; i < x.rank(); ++i) inner *= x.dim(i);
-  const int64_t outer = x.numel() / (len * inner);
-  core::parallel_for(outer * inner, ops::grain(len), [&](int64_t l0, int64_t l1) {
+  const int ax = core::normalize_axis(axis, static_cast<int>(x.size()), op);
+  SoftmaxPlan p;
+  p.log = log;
+  p.len = x[ax];
+  p.inner = 1;
+  for (size_t i = ax + 1; i < x.size(); ++i) p.inner *= x[i];
+  p.outer = 1;
+  for (int i = 0; i < ax; ++i) p.outer *= x[i];
+  return p;
+}
+
+void run_softmax(const SoftmaxPlan& p, const float* x, float* y) {
+  if (p.outer * p.len * p.inner == 0) return;
+  core::parallel_for(p.outer * p.inner, grain(p.len), [&](int64_t l0, int64_t l1) {
     for (int64_t l = l0; l < l1; ++l) {
-      const int64_t o = l / inner, i = l % inner;
-      const int64_t off = o * len * inner + i;
-      kernels::ref::softmax_lane(x.data() + off, y.data() + off, len, inner, log);
+      const int64_t off = (l / p.inner) * p.len * p.inner + l % p.inner;
+      kernels::ref::softmax_lane(x + off, y + off, p.len, p.inner, p.log);
     }
   });
-  return y;
 }
-}  // namespace
 
-Tensor softmax(const Tensor& x, int axis) { return softmax_impl(x, axis, false); }
-Tensor log_softmax(const Tensor& x, int axis) { return softmax_impl(x, axis, true); }
-
-}  // namespace functional
-}  // namespace cnncore
+}  // namespace cnncore::ops

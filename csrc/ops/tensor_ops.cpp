@@ -1,164 +1,110 @@
-// Broadcasting binary ops, concat, reshape/flatten, embedding.
+// Broadcasting binary ops, concat, reshape/flatten shapes, embedding.
 #include <cstring>
 
 #include "kernels/tensor/tensor_ops.h"
 #include "ops/op_util.h"
+#include "ops/ops.h"
 
-namespace cnncore::functional {
+namespace cnncore::ops {
 
-using ops::str;
-
-Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op) {
-  const char* name = "binary";
-  core::expect_defined(a, name, "first operand");
-  core::expect_defined(b, name, "second operand");
-  const int r = std::max(a.rank(), b.rank());
-  Shape out(r), as(r, 0), bs(r, 0);  // output shape; element strides (0 = broadcast)
+BinaryPlan plan_binary(const Shape& a, const Shape& b) {
+  const int ra = static_cast<int>(a.size()), rb = static_cast<int>(b.size()), r = std::max(ra, rb);
+  BinaryPlan p;
+  p.out.assign(r, 0);
+  p.a_strides.assign(r, 0);
+  p.b_strides.assign(r, 0);
   int64_t sa = 1, sb = 1;
   for (int i = r - 1; i >= 0; --i) {
-    const int ia = i - (r - a.rank()), ib = i - (r - b.rank());
-    const int64_t da = ia >= 0 ? a.dim(ia) : 1, db = ib >= 0 ? b.dim(ib) : 1;
+    const int ia = i - (r - ra), ib = i - (r - rb);
+    const int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
     if (da != db && da != 1 && db != 1)
-      throw InvalidArgument("broadcast: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
+      throw InvalidArgument("broadcast: shapes " + shape_str(a) + " and " + shape_str(b) +
                             " are not compatible (dimension " + str(i) + ": " + str(da) + " vs " + str(db) + ")");
-    out[i] = da == 1 ? db : da;
-    as[i] = da == 1 ? 0 : sa;
-    bs[i] = db == 1 ? 0 : sb;
+    p.out[i] = da == 1 ? db : da;
+    p.a_strides[i] = da == 1 ? 0 : sa;
+    p.b_strides[i] = db == 1 ? 0 : sb;
     sa *= da;
     sb *= db;
   }
-  Tensor y = Tensor::empty(out);
-  if (y.numel() == 0) return y;
-  const int64_t inner = r ? out[r - 1] : 1;
-  const int64_t rows = y.numel() / inner;
-  const int64_t ia = r ? as[r - 1] : 0, ib = r ? bs[r - 1] : 0;
-  core::parallel_for(rows, ops::grain(inner), [&](int64_t r0, int64_t r1) {
+  core::checked_numel(p.out, "broadcast");
+  return p;
+}
+
+void run_binary(const BinaryPlan& p, const float* a, const float* b, float* y, BinaryOp op) {
+  const int r = static_cast<int>(p.out.size());
+  const int64_t n = core::checked_numel(p.out, "broadcast");
+  if (n == 0) return;
+  const int64_t inner = r ? p.out[r - 1] : 1, rows = n / inner;
+  const int64_t ia = r ? p.a_strides[r - 1] : 0, ib = r ? p.b_strides[r - 1] : 0;
+  core::parallel_for(rows, grain(inner), [&](int64_t r0, int64_t r1) {
     for (int64_t row = r0; row < r1; ++row) {
       int64_t oa = 0, ob = 0, rem = row;
       for (int i = r - 2; i >= 0; --i) {
-        const int64_t idx = rem % out[i];
-        rem /= out[i];
-        oa += idx * as[i];
-        ob += idx * bs[i];
+        const int64_t idx = rem % p.out[i];
+        rem /= p.out[i];
+        oa += idx * p.a_strides[i];
+        ob += idx * p.b_strides[i];
       }
-      kernels::ref::binary_row(a.data() + oa, ia, b.data() + ob, ib, y.data() + row * inner, inner, op);
+      kernels::ref::binary_row(a + oa, ia, b + ob, ib, y + row * inner, inner, op);
     }
   });
-  return y;
 }
 
-Tensor concat(const std::vector<Tensor>& xs, int axis) {
+ConcatPlan plan_concat(const std::vector<Shape>& xs, int axis) {
   if (xs.empty()) throw InvalidArgument("concat: needs at least one tensor");
-  for (const Tensor& t : xs) core::expect_defined(t, "concat", "input");
-  const int rank = xs[0].rank();
+  const int rank = static_cast<int>(xs[0].size());
   const int ax = core::normalize_axis(axis, rank, "concat");
-  Shape out = xs[0].shape();
-  int64_t total = 0;
+  ConcatPlan p;
+  p.out = xs[0];
   for (size_t k = 0; k < xs.size(); ++k) {
-    const Tensor& t = xs[k];
-    bool ok = t.rank() == rank;
-    for (int i = 0; ok && i < rank; ++i) ok = i == ax || t.dim(i) == out[i];
+    const Shape& s = xs[k];
+    bool ok = static_cast<int>(s.size()) == rank;
+    for (int i = 0; ok && i < rank; ++i) ok = i == ax || s[i] == p.out[i];
     if (!ok)
-      throw InvalidArgument("concat: tensor " + str(static_cast<int64_t>(k)) + " has shape " + shape_str(t.shape()) +
-                            ", which does not match " + shape_str(out) + " outside dim " + str(ax));
-    total = core::checked_add(total, t.dim(ax), "concat");
+      throw InvalidArgument("concat: tensor " + str(static_cast<int64_t>(k)) + " has shape " + shape_str(s) +
+                            ", which does not match " + shape_str(p.out) + " outside dim " + str(ax));
+    p.dims.push_back(s[ax]);
+    p.total = core::checked_add(p.total, s[ax], "concat");
   }
-  out[ax] = total;
-  Tensor y = Tensor::empty(out);
-  if (y.numel() == 0) return y;
-  int64_t outer = 1, inner = 1;
-  for (int i = 0; i < ax; ++i) outer *= out[i];
-  for (int i = ax + 1; i < rank; ++i) inner *= out[i];
-  core::parallel_for(outer, ops::grain(total * inner), [&](int64_t o0, int64_t o1) {
+  p.out[ax] = p.total;
+  core::checked_numel(p.out, "concat");
+  for (int i = 0; i < ax; ++i) p.outer *= p.out[i];
+  for (int i = ax + 1; i < rank; ++i) p.inner *= p.out[i];
+  return p;
+}
+
+void run_concat(const ConcatPlan& p, const std::vector<const float*>& xs, float* y) {
+  if (p.outer * p.total * p.inner == 0) return;
+  core::parallel_for(p.outer, grain(p.total * p.inner), [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
-      float* dst = y.data() + o * total * inner;
-      for (const Tensor& t : xs) {
-        const int64_t chunk = t.dim(ax) * inner;
-        if (chunk) std::memcpy(dst, t.data() + o * chunk, static_cast<size_t>(chunk) * sizeof(float));
+      float* dst = y + o * p.total * p.inner;
+      for (size_t k = 0; k < xs.size(); ++k) {
+        const int64_t chunk = p.dims[k] * p.inner;
+        if (chunk) std::memcpy(dst, xs[k] + o * chunk, static_cast<size_t>(chunk) * sizeof(float));
         dst += chunk;
       }
     }
   });
-  return y;
 }
 
-Shape reshape_shape(const Shape& in, const Shape& spec, bool zero_copies) {
-  const int64_t n = core::checked_numel(in, "reshape");
-  Shape out(spec.size());
-  int infer = -1;
-  int64_t known = 1;
-  for (size_t i = 0; i < spec.size(); ++i) {
-    int64_t d = spec[i];
-    if (d == -1) {
-      if (infer >= 0) throw InvalidArgument("reshape: only one dimension can be -1, got " + shape_str(spec));
-      infer = static_cast<int>(i);
-      continue;
-    }
-    if (d == 0 && zero_copies) {
-      if (i >= in.size()) throw InvalidArgument("reshape: 0 at position " + str(static_cast<int64_t>(i)) + " has no input dimension to copy");
-      d = in[i];
-    }
-    if (d < 0) throw InvalidArgument("reshape: invalid dimension " + str(d) + " in " + shape_str(spec));
-    out[i] = d;
-    known = core::checked_mul(known, d, "reshape");
-  }
-  if (infer >= 0) {
-    if (known == 0 || n % known != 0)
-      throw InvalidArgument("reshape: cannot infer -1 in " + shape_str(spec) + " for " + str(n) + " elements");
-    out[infer] = n / known;
-  } else if (known != n) {
-    throw InvalidArgument("reshape: shape " + shape_str(spec) + " has " + str(known) + " elements, input " +
-                          shape_str(in) + " has " + str(n));
-  }
+Shape plan_embedding(const Shape& indices, const Shape& weight) {
+  if (weight.size() != 2) throw InvalidArgument("embedding: weight must be 2-D, got shape " + shape_str(weight));
+  core::checked_numel(indices, "embedding");
+  Shape out = indices;
+  out.push_back(weight[1]);
+  core::checked_numel(out, "embedding");
   return out;
 }
 
-Tensor reshape(const Tensor& x, const Shape& spec) {
-  core::expect_defined(x, "reshape", "input");
-  return x.reshaped(reshape_shape(x.shape(), spec));
-}
-
-Shape flatten_shape(const Shape& in, int start_dim, int end_dim) {
-  const int rank = static_cast<int>(in.size());
-  if (rank == 0) return {1};
-  const int s = core::normalize_axis(start_dim, rank, "flatten");
-  const int e = core::normalize_axis(end_dim, rank, "flatten");
-  if (s > e) throw InvalidArgument("flatten: start_dim " + str(start_dim) + " comes after end_dim " + str(end_dim));
-  Shape out;
-  int64_t merged = 1;
-  for (int i = 0; i < rank; ++i) {
-    if (i < s || i > e) {
-      out.push_back(in[i]);
-    } else {
-      merged = core::checked_mul(merged, in[i], "flatten");
-      if (i == e) out.push_back(merged);
-    }
-  }
-  return out;
-}
-
-Tensor flatten(const Tensor& x, int start_dim, int end_dim) {
-  core::expect_defined(x, "flatten", "input");
-  return x.reshaped(flatten_shape(x.shape(), start_dim, end_dim));
-}
-
-Tensor embedding(const int64_t* idx, const Shape& idx_shape, const Tensor& weight) {
-  core::expect_rank(weight, 2, "embedding", "weight");
-  const int64_t V = weight.dim(0), D = weight.dim(1);
-  const int64_t n = core::checked_numel(idx_shape, "embedding");
+void run_embedding(const int64_t* idx, int64_t n, const float* w, int64_t V, int64_t D, float* y) {
   for (int64_t i = 0; i < n; ++i)
     if (idx[i] < 0 || idx[i] >= V)
       throw InvalidArgument("embedding: index " + str(idx[i]) + " at position " + str(i) + " is out of range [0, " +
                             str(V) + ")");
-  Shape out = idx_shape;
-  out.push_back(D);
-  Tensor y = Tensor::empty(out);
-  if (y.numel() == 0) return y;
-  core::parallel_for(n, ops::grain(D), [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i)
-      std::memcpy(y.data() + i * D, weight.data() + idx[i] * D, static_cast<size_t>(D) * sizeof(float));
+  if (D == 0) return;
+  core::parallel_for(n, grain(D), [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) std::memcpy(y + i * D, w + idx[i] * D, static_cast<size_t>(D) * sizeof(float));
   });
-  return y;
 }
 
-}  // namespace cnncore::functional
+}  // namespace cnncore::ops

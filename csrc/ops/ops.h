@@ -1,0 +1,97 @@
+#pragma once
+// Internal op interface shared by cnncore::functional and the graph executor. Each op is split
+// into plan_<op> (validate arguments, infer the output shape; throws InvalidArgument naming the
+// op and the values) and run_<op> (compute into caller-provided memory, tiled over threads;
+// never throws). The executor plans once per input shape and runs into planned buffers.
+#include <vector>
+
+#include "cnncore/functional.h"
+#include "kernels/conv/conv.h"
+#include "kernels/pool/pool.h"
+
+namespace cnncore::ops {
+
+/// Fused epilogue of conv/linear: y = act(y + residual); residual has y's shape, or is null.
+struct Epilogue {
+  ActivationSpec act{};
+  const float* residual = nullptr;
+  bool active() const { return residual || act.kind != Activation::identity; }
+};
+
+struct ConvPlan {
+  kernels::ConvParams p{};
+  int64_t N = 0;
+  bool transposed = false;
+  Shape out;
+};
+ConvPlan plan_conv2d(const Shape& x, const Shape& w, const Shape* bias, const Conv2dOptions& o,
+                     const char* op = "conv2d");
+ConvPlan plan_conv_transpose2d(const Shape& x, const Shape& w, const Shape* bias, const ConvTranspose2dOptions& o);
+/// Conv2dOptions of the 2-D problem that computes conv1d (H = 1).
+Conv2dOptions conv1d_as_2d(const Conv1dOptions& o);
+void run_conv(const ConvPlan& plan, const float* x, const float* w, const float* b, float* y, const Epilogue& e = {});
+
+enum class PoolKind { max, avg, adaptive_max, adaptive_avg };
+struct PoolPlan {
+  PoolKind kind = PoolKind::max;
+  kernels::PoolParams p{};
+  int64_t planes = 0;  // N * C
+  Shape out;
+};
+PoolPlan plan_pool2d(const Shape& x, const Pool2dOptions& o, PoolKind kind, const char* op);
+PoolPlan plan_adaptive_pool2d(const Shape& x, int64_t out_h, int64_t out_w, PoolKind kind, const char* op);
+/// Pool2dOptions of the 2-D problem that computes a 1-D pooling (H = 1).
+Pool2dOptions pool1d_as_2d(const Pool2dOptions& o);
+void run_pool(const PoolPlan& plan, const float* x, float* y);
+
+struct LinearPlan {
+  int64_t rows = 0, in = 0, out = 0;
+  Shape out_shape;
+};
+LinearPlan plan_linear(const Shape& x, const Shape& w, const Shape* bias);
+void run_linear(const LinearPlan& plan, const float* x, const float* w, const float* b, float* y,
+                const Epilogue& e = {});
+
+void check_activation(const ActivationSpec& act);
+/// y = act(x) over n elements (x may equal y).
+void run_activation(const ActivationSpec& act, const float* x, float* y, int64_t n);
+void check_prelu(const Shape& x, int64_t slope_numel);
+void run_prelu(const Shape& x, const float* xp, const float* slope, int64_t slope_numel, float* y);
+
+struct SoftmaxPlan {
+  int64_t outer = 0, len = 0, inner = 0;
+  bool log = false;
+};
+SoftmaxPlan plan_softmax(const Shape& x, int axis, bool log);
+void run_softmax(const SoftmaxPlan& plan, const float* x, float* y);
+
+/// Inference batch norm as y = x * scale[c] + shift[c] (scale/shift computed in double).
+struct ChannelAffine {
+  std::vector<float> scale, shift;
+};
+ChannelAffine batch_norm_affine(const Shape& x, const Tensor& mean, const Tensor& var, const Tensor& weight,
+                                const Tensor& bias, float eps);
+void run_channel_affine(const Shape& x, const ChannelAffine& a, const float* xp, float* y);
+
+int64_t check_lrn(const Shape& x, const LrnOptions& o);  // returns the resolved window start offset
+void run_lrn(const Shape& x, const LrnOptions& o, int64_t pre, const float* xp, float* y);
+
+struct BinaryPlan {
+  Shape out, a_strides, b_strides;  // element strides, 0 where broadcast
+};
+BinaryPlan plan_binary(const Shape& a, const Shape& b);
+void run_binary(const BinaryPlan& plan, const float* a, const float* b, float* y, BinaryOp op);
+
+struct ConcatPlan {
+  Shape out;
+  int64_t outer = 1, inner = 1, total = 0;
+  std::vector<int64_t> dims;  // each input's size along the axis
+};
+ConcatPlan plan_concat(const std::vector<Shape>& xs, int axis);
+void run_concat(const ConcatPlan& plan, const std::vector<const float*>& xs, float* y);
+
+Shape plan_embedding(const Shape& indices, const Shape& weight);
+/// Throws InvalidArgument for an index outside [0, V) before writing anything.
+void run_embedding(const int64_t* idx, int64_t n, const float* w, int64_t V, int64_t D, float* y);
+
+}  // namespace cnncore::ops
