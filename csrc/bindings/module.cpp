@@ -6,6 +6,9 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <cstring>
+#include <map>
+#include <variant>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,6 +88,90 @@ void raise_as(const char* cls, const char* msg) {
 
 using A2 = std::array<int64_t, 2>;
 using A4 = std::array<int64_t, 4>;
+
+// ----------------------------------------------------------------------------- models
+
+AttrValue to_attr(const std::string& key, const py::handle& v) {
+  if (py::isinstance<py::bool_>(v)) return static_cast<int64_t>(v.cast<bool>());
+  if (py::isinstance<py::int_>(v)) return v.cast<int64_t>();
+  if (py::isinstance<py::float_>(v)) return v.cast<double>();
+  if (py::isinstance<py::str>(v)) return v.cast<std::string>();
+  if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
+    bool all_int = true;
+    for (auto e : v) all_int = all_int && (py::isinstance<py::int_>(e) || py::isinstance<py::bool_>(e));
+    if (all_int) return v.cast<std::vector<int64_t>>();
+    return v.cast<std::vector<double>>();
+  }
+  throw InvalidArgument("attribute '" + key + "' has an unsupported type " + std::string(py::str(v.get_type())));
+}
+
+py::object from_attr(const AttrValue& v) {
+  return std::visit([](const auto& x) -> py::object { return py::cast(x); }, v);
+}
+
+Tensor copy_array(const FArray& a) {
+  Tensor t = Tensor::empty(shape_of(a));
+  if (t.numel()) std::memcpy(t.data(), a.data(), static_cast<size_t>(t.numel()) * sizeof(float));
+  return t;
+}
+
+Graph graph_from_dict(const py::dict& d, const py::dict& weights) {
+  Graph g;
+  g.inputs = d["inputs"].cast<std::vector<std::string>>();
+  g.outputs = d["outputs"].cast<std::vector<std::string>>();
+  for (auto item : d["nodes"]) {
+    py::dict nd = item.cast<py::dict>();
+    Node n;
+    n.name = nd["name"].cast<std::string>();
+    n.op = nd["op"].cast<std::string>();
+    n.inputs = nd["inputs"].cast<std::vector<std::string>>();
+    n.outputs = nd["outputs"].cast<std::vector<std::string>>();
+    if (nd.contains("attrs"))
+      for (auto kv : nd["attrs"].cast<py::dict>()) {
+        const std::string key = kv.first.cast<std::string>();
+        n.attrs[key] = to_attr(key, kv.second);
+      }
+    g.nodes.push_back(std::move(n));
+  }
+  if (d.contains("metadata"))
+    for (auto kv : d["metadata"].cast<py::dict>()) g.metadata[kv.first.cast<std::string>()] = kv.second.cast<std::string>();
+  for (auto kv : weights) g.weights[kv.first.cast<std::string>()] = copy_array(kv.second.cast<FArray>());
+  return g;
+}
+
+py::dict graph_to_dict(const Graph& g) {
+  py::list nodes;
+  for (const Node& n : g.nodes) {
+    py::dict attrs;
+    for (const auto& [k, v] : n.attrs) attrs[py::str(k)] = from_attr(v);
+    py::dict nd;
+    nd["name"] = n.name;
+    nd["op"] = n.op;
+    nd["inputs"] = n.inputs;
+    nd["outputs"] = n.outputs;
+    nd["attrs"] = attrs;
+    nodes.append(nd);
+  }
+  py::dict d;
+  d["inputs"] = g.inputs;
+  d["outputs"] = g.outputs;
+  d["nodes"] = nodes;
+  d["metadata"] = g.metadata;
+  return d;
+}
+
+// A read-only numpy view of a tensor (kept alive by the array).
+py::array readonly_view(const Tensor& t) {
+  py::array a = to_numpy(t);
+  a.attr("flags").attr("writeable") = false;
+  return a;
+}
+
+std::map<std::string, Shape> shapes_from(const py::dict& d) {
+  std::map<std::string, Shape> s;
+  for (auto kv : d) s[kv.first.cast<std::string>()] = kv.second.cast<Shape>();
+  return s;
+}
 
 }  // namespace
 
@@ -217,6 +304,68 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("reshape_shape", &functional::reshape_shape, py::arg("shape"), py::arg("spec"), py::arg("zero_copies") = false);
   m.def("flatten_shape", &functional::flatten_shape);
+  py::class_<Model>(m, "Model")
+      .def(py::init([](const py::dict& graph, const py::dict& weights) { return Model(graph_from_dict(graph, weights)); }))
+      .def("run",
+           [](Model& self, const py::dict& inputs) {
+             std::map<std::string, Tensor> in;
+             std::vector<FArray> keep;  // the arrays stay alive while C++ reads them
+             for (auto kv : inputs) {
+               keep.push_back(kv.second.cast<FArray>());
+               in[kv.first.cast<std::string>()] = wrap(keep.back());
+             }
+             std::map<std::string, Tensor> out;
+             {
+               py::gil_scoped_release nogil;
+               out = self.run(in);
+             }
+             py::dict d;
+             for (auto& [k, v] : out) d[py::str(k)] = to_numpy(std::move(v));
+             return d;
+           })
+      .def("layer_info",
+           [](Model& self, const py::dict& shapes) {
+             py::list rows;
+             for (const LayerInfo& li : self.layer_info(shapes_from(shapes))) {
+               py::dict r;
+               r["name"] = li.name;
+               r["op"] = li.op;
+               r["input_shapes"] = li.input_shapes;
+               r["output_shape"] = li.output_shape;
+               r["params"] = li.params;
+               r["macs"] = li.macs;
+               rows.append(r);
+             }
+             return rows;
+           })
+      .def("planned_bytes", [](Model& self, const py::dict& shapes) { return self.planned_bytes(shapes_from(shapes)); })
+      .def("set_optimize", &Model::set_optimize)
+      .def("save", &Model::save)
+      .def("to_bytes",
+           [](const Model& self) {
+             const std::vector<uint8_t> b = self.to_bytes();
+             return py::bytes(reinterpret_cast<const char*>(b.data()), b.size());
+           })
+      .def("graph", [](const Model& self) { return graph_to_dict(self.graph()); })
+      .def("weights", [](const Model& self) {
+        py::dict d;
+        for (const auto& [k, t] : self.graph().weights) d[py::str(k)] = readonly_view(t);
+        return d;
+      });
+  m.def("load_model", [](const std::string& path) {
+    py::gil_scoped_release nogil;
+    return Model::load(path);
+  });
+  m.def("model_from_bytes", [](const py::bytes& b) {
+    const std::string s = b;  // one copy out of the bytes object; parse makes the aligned one
+    py::gil_scoped_release nogil;
+    return Model::from_bytes(s.data(), s.size());
+  });
+  m.def("permute", [](const FArray& x, std::vector<int64_t> perm) {
+    Tensor tx = wrap(x);
+    return compute([&] { return functional::permute(tx, perm); });
+  });
+
   m.def("embedding", [](const py::array_t<int64_t, py::array::c_style>& idx, const FArray& w) {
     Tensor tw = wrap(w);
     const Shape s = shape_of(idx);

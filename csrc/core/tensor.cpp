@@ -57,6 +57,12 @@ Tensor Tensor::wrap(float* data, Shape shape) {
   return t;
 }
 
+Tensor Tensor::wrap(const float* data, Shape shape, std::shared_ptr<void> owner) {
+  Tensor t = wrap(data, std::move(shape));
+  t.data_ = std::shared_ptr<float>(std::move(owner), const_cast<float*>(data));
+  return t;
+}
+
 int64_t Tensor::dim(int i) const {
   const int r = rank();
   if (i < -r || i >= r) throw InvalidArgument("Tensor::dim: index " + std::to_string(i) + " out of range for shape " + shape_str(shape_));

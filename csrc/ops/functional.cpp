@@ -249,6 +249,14 @@ Tensor flatten(const Tensor& x, int start_dim, int end_dim) {
   return x.reshaped(flatten_shape(x.shape(), start_dim, end_dim));
 }
 
+Tensor permute(const Tensor& x, const std::vector<int64_t>& perm) {
+  require(x, "permute", "input");
+  const auto plan = ops::plan_permute(x.shape(), perm);
+  Tensor y = Tensor::empty(plan.out);
+  ops::run_permute(plan, x.data(), y.data());
+  return y;
+}
+
 Tensor embedding(const int64_t* idx, const Shape& idx_shape, const Tensor& weight) {
   require(weight, "embedding", "weight");
   const Shape out = ops::plan_embedding(idx_shape, weight.shape());

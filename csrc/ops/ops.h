@@ -90,6 +90,12 @@ struct ConcatPlan {
 ConcatPlan plan_concat(const std::vector<Shape>& xs, int axis);
 void run_concat(const ConcatPlan& plan, const std::vector<const float*>& xs, float* y);
 
+struct PermutePlan {
+  Shape out, in_strides;  // in output order
+};
+PermutePlan plan_permute(const Shape& x, const std::vector<int64_t>& perm);
+void run_permute(const PermutePlan& plan, const float* x, float* y);
+
 Shape plan_embedding(const Shape& indices, const Shape& weight);
 /// Throws InvalidArgument for an index outside [0, V) before writing anything.
 void run_embedding(const int64_t* idx, int64_t n, const float* w, int64_t V, int64_t D, float* y);

@@ -87,6 +87,35 @@ void run_concat(const ConcatPlan& p, const std::vector<const float*>& xs, float*
   });
 }
 
+PermutePlan plan_permute(const Shape& x, const std::vector<int64_t>& perm) {
+  const int rank = static_cast<int>(x.size());
+  if (static_cast<int>(perm.size()) != rank)
+    throw InvalidArgument("permute: " + str(static_cast<int64_t>(perm.size())) + " dims given for a " + str(rank) +
+                          "-D input " + shape_str(x));
+  std::vector<bool> seen(rank, false);
+  Shape strides(rank, 1);
+  for (int i = rank - 2; i >= 0; --i) strides[i] = strides[i + 1] * x[i + 1];
+  PermutePlan p;
+  for (int64_t d : perm) {
+    const int a = core::normalize_axis(static_cast<int>(d), rank, "permute");
+    if (seen[a]) throw InvalidArgument("permute: dim " + str(d) + " repeats in the permutation");
+    seen[a] = true;
+    p.out.push_back(x[a]);
+    p.in_strides.push_back(strides[a]);
+  }
+  return p;
+}
+
+void run_permute(const PermutePlan& p, const float* x, float* y) {
+  const int rank = static_cast<int>(p.out.size());
+  const int64_t n = core::checked_numel(p.out, "permute");
+  if (n == 0) return;
+  const int64_t inner = rank ? p.out[rank - 1] : 1;
+  core::parallel_for(n / inner, grain(inner), [&](int64_t r0, int64_t r1) {
+    kernels::ref::permute_rows(x, y, p.out.data(), p.in_strides.data(), rank, r0, r1);
+  });
+}
+
 Shape plan_embedding(const Shape& indices, const Shape& weight) {
   if (weight.size() != 2) throw InvalidArgument("embedding: weight must be 2-D, got shape " + shape_str(weight));
   core::checked_numel(indices, "embedding");

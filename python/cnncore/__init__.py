@@ -10,6 +10,9 @@ from . import errors
 from .errors import CnncoreError, DeviceError, InvalidArgumentError, ModelFormatError, UnsupportedError
 from . import _core
 from . import functional
+from . import nn
+from .model import Model, load
+from .nn.init import manual_seed
 
 __version__ = _core.__version__
 
@@ -56,6 +59,6 @@ def get_max_isa():
 
 __all__ = [
     "__version__", "build_info", "set_num_threads", "get_num_threads", "set_max_isa", "get_max_isa",
-    "functional", "errors", "CnncoreError", "InvalidArgumentError", "UnsupportedError", "ModelFormatError",
+    "functional", "nn", "Model", "load", "manual_seed", "errors", "CnncoreError", "InvalidArgumentError", "UnsupportedError", "ModelFormatError",
     "DeviceError",
 ]

@@ -21,6 +21,7 @@ import numbers
 import numpy as np
 
 from . import _core
+from ._trace import Symbol, is_symbolic, record
 from .errors import InvalidArgumentError, UnsupportedError
 
 __all__ = [
@@ -31,8 +32,10 @@ __all__ = [
     "linear", "relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "sigmoid", "tanh", "hardtanh",
     "clamp", "clip", "hardswish", "hardsigmoid", "silu", "gelu", "softplus", "softmax", "log_softmax",
     "batch_norm", "local_response_norm", "dropout", "embedding",
-    "add", "sub", "mul", "div", "maximum", "minimum", "concat", "cat", "flatten", "reshape",
+    "add", "sub", "mul", "div", "maximum", "minimum", "concat", "cat", "flatten", "reshape", "permute", "transpose",
 ]
+
+_GRAPH_PAD_MODE = {"explicit": "explicit", "same": "same_upper", "valid": "valid"}
 
 
 # ----------------------------------------------------------------------------- argument helpers
@@ -126,20 +129,29 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Output [N, K, OH, OW] with ``OH = (H + pad_top + pad_bottom - dilation*(kH - 1) - 1) // stride + 1``.
     """
     op = "conv2d"
-    x, unb = _batched(_tensor(input, op), op, 4)
     pads, mode = _pads2d(padding, op)
-    y = _core.conv2d(x, _tensor(weight, op, "weight"), _opt_tensor(bias, op, "bias"), _ints(stride, 2, op, "stride"),
-                     pads, mode, _ints(dilation, 2, op, "dilation"), _int(groups, op, "groups"))
+    stride, dilation, groups = _ints(stride, 2, op, "stride"), _ints(dilation, 2, op, "dilation"), _int(groups, op, "groups")
+    if is_symbolic(input):
+        return record(op, [input, weight, bias], stride=stride, pads=pads, pad_mode=_GRAPH_PAD_MODE[mode],
+                      dilation=dilation, groups=groups)
+    x, unb = _batched(_tensor(input, op), op, 4)
+    y = _core.conv2d(x, _tensor(weight, op, "weight"), _opt_tensor(bias, op, "bias"), stride, pads, mode, dilation,
+                     groups)
     return _unbatch(y, unb)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution (e.g. over word embeddings). input [N, C, L] (or [C, L]), weight [K, C/groups, k]."""
     op = "conv1d"
-    x, unb = _batched(_tensor(input, op), op, 3)
     pads, mode = _pads1d(padding, op)
-    y = _core.conv1d(x, _tensor(weight, op, "weight"), _opt_tensor(bias, op, "bias"), _ints(stride, 1, op, "stride")[0],
-                     pads, mode, _ints(dilation, 1, op, "dilation")[0], _int(groups, op, "groups"))
+    stride, dilation = _ints(stride, 1, op, "stride")[0], _ints(dilation, 1, op, "dilation")[0]
+    groups = _int(groups, op, "groups")
+    if is_symbolic(input):
+        return record(op, [input, weight, bias], stride=[stride], pads=pads, pad_mode=_GRAPH_PAD_MODE[mode],
+                      dilation=[dilation], groups=groups)
+    x, unb = _batched(_tensor(input, op), op, 3)
+    y = _core.conv1d(x, _tensor(weight, op, "weight"), _opt_tensor(bias, op, "bias"), stride, pads, mode, dilation,
+                     groups)
     return _unbatch(y, unb)
 
 
@@ -150,13 +162,17 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     ``(H - 1)*stride - pad_top - pad_bottom + dilation*(kH - 1) + output_padding + 1``.
     """
     op = "conv_transpose2d"
-    x, unb = _batched(_tensor(input, op), op, 4)
     if isinstance(padding, str):
         raise InvalidArgumentError(f"{op}: padding must be an int, a pair or a 4-tuple, got {padding!r}")
     pads, _ = _pads2d(padding, op)
-    y = _core.conv_transpose2d(x, _tensor(weight, op, "weight"), _opt_tensor(bias, op, "bias"),
-                               _ints(stride, 2, op, "stride"), pads, _ints(output_padding, 2, op, "output_padding"),
-                               _ints(dilation, 2, op, "dilation"), _int(groups, op, "groups"))
+    stride, output_padding = _ints(stride, 2, op, "stride"), _ints(output_padding, 2, op, "output_padding")
+    dilation, groups = _ints(dilation, 2, op, "dilation"), _int(groups, op, "groups")
+    if is_symbolic(input):
+        return record(op, [input, weight, bias], stride=stride, pads=pads, output_padding=output_padding,
+                      dilation=dilation, groups=groups)
+    x, unb = _batched(_tensor(input, op), op, 4)
+    y = _core.conv_transpose2d(x, _tensor(weight, op, "weight"), _opt_tensor(bias, op, "bias"), stride, pads,
+                               output_padding, dilation, groups)
     return _unbatch(y, unb)
 
 
@@ -171,11 +187,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """2-D max pooling; padding never wins (implicit -inf). stride defaults to kernel_size."""
     op = "max_pool2d"
     _no_indices(return_indices, op)
-    x, unb = _batched(_tensor(input, op), op, 4)
     k = _ints(kernel_size, 2, op, "kernel_size")
     s = k if stride is None or stride == () or stride == [] else _ints(stride, 2, op, "stride")
     pads, mode = _pads2d(padding, op)
-    y = _core.pool2d("max", x, k, s, pads, mode, _ints(dilation, 2, op, "dilation"), bool(ceil_mode), True, 0)
+    d = _ints(dilation, 2, op, "dilation")
+    if is_symbolic(input):
+        return record(op, [input], kernel=k, stride=s, pads=pads, pad_mode=_GRAPH_PAD_MODE[mode], dilation=d,
+                      ceil_mode=int(bool(ceil_mode)))
+    x, unb = _batched(_tensor(input, op), op, 4)
+    y = _core.pool2d("max", x, k, s, pads, mode, d, bool(ceil_mode), True, 0)
     return _unbatch(y, unb)
 
 
@@ -183,7 +203,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """2-D average pooling with PyTorch's divisor rules (count_include_pad, ceil_mode, divisor_override)."""
     op = "avg_pool2d"
-    x, unb = _batched(_tensor(input, op), op, 4)
     k = _ints(kernel_size, 2, op, "kernel_size")
     s = k if stride is None or stride == () or stride == [] else _ints(stride, 2, op, "stride")
     pads, mode = _pads2d(padding, op)
@@ -192,13 +211,19 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         div = _int(divisor_override, op, "divisor_override")
         if div <= 0:
             raise InvalidArgumentError(f"{op}: divisor_override must be > 0, got {div}")
+    if is_symbolic(input):
+        return record(op, [input], kernel=k, stride=s, pads=pads, pad_mode=_GRAPH_PAD_MODE[mode],
+                      ceil_mode=int(bool(ceil_mode)), count_include_pad=int(bool(count_include_pad)),
+                      divisor_override=div)
+    x, unb = _batched(_tensor(input, op), op, 4)
     y = _core.pool2d("avg", x, k, s, pads, mode, (1, 1), bool(ceil_mode), bool(count_include_pad), div)
     return _unbatch(y, unb)
 
 
 def _pool1d_args(input, kernel_size, stride, padding, op):
-    """-> batched input, was_unbatched, kernel, stride (default: kernel), (0, left, 0, right) pads, mode."""
-    x, unb = _batched(_tensor(input, op), op, 3)
+    """-> batched input (or the Symbol), was_unbatched, kernel, stride (default: kernel), (0, left, 0, right) pads,
+    mode."""
+    x, unb = (input, False) if is_symbolic(input) else _batched(_tensor(input, op), op, 3)
     k = _ints(kernel_size, 1, op, "kernel_size")[0]
     s = k if stride is None or stride == () or stride == [] else _ints(stride, 1, op, "stride")[0]
     (pl, pr), mode = _pads1d(padding, op)
@@ -211,6 +236,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     _no_indices(return_indices, op)
     x, unb, k, s, pads, mode = _pool1d_args(input, kernel_size, stride, padding, op)
     d = _ints(dilation, 1, op, "dilation")[0]
+    if is_symbolic(x):
+        return record(op, [x], kernel=[k], stride=[s], pads=[pads[1], pads[3]], pad_mode=_GRAPH_PAD_MODE[mode],
+                      dilation=[d], ceil_mode=int(bool(ceil_mode)))
     y = _core.pool2d("max1d", x, (1, k), (1, s), pads, mode, (1, d), bool(ceil_mode), True, 0)
     return _unbatch(y, unb)
 
@@ -219,6 +247,9 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """1-D average pooling over [N, C, L]."""
     op = "avg_pool1d"
     x, unb, k, s, pads, mode = _pool1d_args(input, kernel_size, stride, padding, op)
+    if is_symbolic(x):
+        return record(op, [x], kernel=[k], stride=[s], pads=[pads[1], pads[3]], pad_mode=_GRAPH_PAD_MODE[mode],
+                      ceil_mode=int(bool(ceil_mode)), count_include_pad=int(bool(count_include_pad)))
     y = _core.pool2d("avg1d", x, (1, k), (1, s), pads, mode, (1, 1), bool(ceil_mode), bool(count_include_pad), 0)
     return _unbatch(y, unb)
 
@@ -231,36 +262,37 @@ def _adaptive_size(output_size, x, n, op):
         sizes = list(output_size)
     else:
         sizes = [output_size] * n
+    if is_symbolic(x):  # -1: keep the input size
+        return [-1 if s is None else _int(s, op, "output_size") for s in sizes]
     return [x.shape[x.ndim - n + i] if s is None else _int(s, op, "output_size") for i, s in enumerate(sizes)]
+
+
+def _adaptive(kind, input, output_size, n, op):
+    if is_symbolic(input):
+        return record(op, [input], output_size=_adaptive_size(output_size, input, n, op))
+    x, unb = _batched(_tensor(input, op), op, n + 2)
+    return _unbatch(_core.adaptive_pool(kind, x, _adaptive_size(output_size, x, n, op)), unb)
 
 
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed output size; window i covers [floor(i*H/OH), ceil((i+1)*H/OH))."""
-    op = "adaptive_avg_pool2d"
-    x, unb = _batched(_tensor(input, op), op, 4)
-    return _unbatch(_core.adaptive_pool("avg", x, _adaptive_size(output_size, x, 2, op)), unb)
+    return _adaptive("avg", input, output_size, 2, "adaptive_avg_pool2d")
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed output size."""
-    op = "adaptive_max_pool2d"
-    _no_indices(return_indices, op)
-    x, unb = _batched(_tensor(input, op), op, 4)
-    return _unbatch(_core.adaptive_pool("max", x, _adaptive_size(output_size, x, 2, op)), unb)
+    _no_indices(return_indices, "adaptive_max_pool2d")
+    return _adaptive("max", input, output_size, 2, "adaptive_max_pool2d")
 
 
 def adaptive_avg_pool1d(input, output_size):
-    op = "adaptive_avg_pool1d"
-    x, unb = _batched(_tensor(input, op), op, 3)
-    return _unbatch(_core.adaptive_pool("avg", x, _adaptive_size(output_size, x, 1, op)), unb)
+    return _adaptive("avg", input, output_size, 1, "adaptive_avg_pool1d")
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """``adaptive_max_pool1d(x, 1)`` is max-over-time pooling for text CNNs."""
-    op = "adaptive_max_pool1d"
-    _no_indices(return_indices, op)
-    x, unb = _batched(_tensor(input, op), op, 3)
-    return _unbatch(_core.adaptive_pool("max", x, _adaptive_size(output_size, x, 1, op)), unb)
+    _no_indices(return_indices, "adaptive_max_pool1d")
+    return _adaptive("max", input, output_size, 1, "adaptive_max_pool1d")
 
 
 def global_avg_pool2d(input):
@@ -278,10 +310,16 @@ def global_max_pool2d(input):
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; input [..., in], weight [out, in]."""
     op = "linear"
+    if is_symbolic(input):
+        return record(op, [input, weight, bias])
     return _core.linear(_tensor(input, op), _tensor(weight, op, "weight"), _opt_tensor(bias, op, "bias"))
 
 
-def _act(input, op, kind, alpha=0.0, beta=0.0, inplace=False):
+def _act(input, op, kind, alpha=0.0, beta=0.0, inplace=False, graph=None):
+    """Eager: the eltwise kernel `kind` with (alpha, beta). Traced: graph node graph=(op, attrs)."""
+    if is_symbolic(input):
+        gop, attrs = graph or (kind, {})
+        return record(gop, [input], **attrs)
     x = _tensor(input, op)
     y = _core.activation(x, kind, alpha, beta)
     if inplace:
@@ -297,21 +335,25 @@ def relu(input, inplace=False):
 
 
 def relu6(input, inplace=False):
-    return _act(input, "relu6", "clip", 0.0, 6.0, inplace)
+    return _act(input, "relu6", "clip", 0.0, 6.0, inplace, ("clip", {"min": 0.0, "max": 6.0}))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _act(input, "leaky_relu", "leaky_relu", _float(negative_slope, "leaky_relu", "negative_slope"), 0.0, inplace)
+    a = _float(negative_slope, "leaky_relu", "negative_slope")
+    return _act(input, "leaky_relu", "leaky_relu", a, 0.0, inplace, ("leaky_relu", {"alpha": a}))
 
 
 def prelu(input, weight):
     """x < 0 ? weight[c]*x : x, with weight of 1 element or one per channel (dim 1)."""
     op = "prelu"
+    if is_symbolic(input):
+        return record(op, [input, weight])
     return _core.prelu(_tensor(input, op), _tensor(weight, op, "weight"))
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _act(input, "elu", "elu", _float(alpha, "elu", "alpha"), 1.0, inplace)
+    a = _float(alpha, "elu", "alpha")
+    return _act(input, "elu", "elu", a, 1.0, inplace, ("elu", {"alpha": a, "scale": 1.0}))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -319,7 +361,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(input, inplace=False):
-    return _act(input, "selu", "elu", _SELU_ALPHA, _SELU_SCALE, inplace)
+    return _act(input, "selu", "elu", _SELU_ALPHA, _SELU_SCALE, inplace, ("elu", {"alpha": _SELU_ALPHA, "scale": _SELU_SCALE}))
 
 
 def sigmoid(input):
@@ -337,12 +379,13 @@ def silu(input, inplace=False):
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise InvalidArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return _act(input, "gelu", "gelu" if approximate == "none" else "gelu_tanh")
+    return _act(input, "gelu", "gelu" if approximate == "none" else "gelu_tanh", graph=("gelu", {"approximate": approximate}))
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     op = "hardtanh"
-    return _act(input, op, "clip", _float(min_val, op, "min_val"), _float(max_val, op, "max_val"), inplace)
+    lo, hi = _float(min_val, op, "min_val"), _float(max_val, op, "max_val")
+    return _act(input, op, "clip", lo, hi, inplace, ("clip", {"min": lo, "max": hi}))
 
 
 def clamp(input, min=None, max=None):
@@ -352,7 +395,7 @@ def clamp(input, min=None, max=None):
         raise InvalidArgumentError("clamp: at least one of min and max must be given")
     lo = -np.inf if min is None else _float(min, op, "min")
     hi = np.inf if max is None else _float(max, op, "max")
-    return _act(input, op, "clip", lo, hi)
+    return _act(input, op, "clip", lo, hi, graph=("clip", {"min": lo, "max": hi}))
 
 
 clip = clamp
@@ -363,24 +406,30 @@ def hardswish(input, inplace=False):
 
 
 def hardsigmoid(input, inplace=False):
-    return _act(input, "hardsigmoid", "hardsigmoid", 1.0 / 6.0, 0.5, inplace)
+    return _act(input, "hardsigmoid", "hardsigmoid", 1.0 / 6.0, 0.5, inplace,
+                ("hardsigmoid", {"alpha": 1.0 / 6.0, "beta": 0.5}))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     op = "softplus"
-    return _act(input, op, "softplus", _float(beta, op, "beta"), _float(threshold, op, "threshold"))
+    b, t = _float(beta, op, "beta"), _float(threshold, op, "threshold")
+    return _act(input, op, "softplus", b, t, graph=("softplus", {"beta": b, "threshold": t}))
 
 
 def softmax(input, dim=None):
     """Numerically stable softmax along ``dim`` (required)."""
     if dim is None:
         raise TypeError("softmax: dim is required")
+    if is_symbolic(input):
+        return record("softmax", [input], axis=_int(dim, "softmax", "dim"))
     return _core.softmax(_tensor(input, "softmax"), _int(dim, "softmax", "dim"), False)
 
 
 def log_softmax(input, dim=None):
     if dim is None:
         raise TypeError("log_softmax: dim is required")
+    if is_symbolic(input):
+        return record("log_softmax", [input], axis=_int(dim, "log_softmax", "dim"))
     return _core.softmax(_tensor(input, "log_softmax"), _int(dim, "log_softmax", "dim"), True)
 
 
@@ -391,6 +440,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     op = "batch_norm"
     if training:
         raise UnsupportedError("batch_norm: training=True is not supported (inference only)")
+    if is_symbolic(input):
+        return record(op, [input, running_mean, running_var, weight, bias], eps=_float(eps, op, "eps"))
     return _core.batch_norm(_tensor(input, op), _tensor(running_mean, op, "running_mean"),
                             _tensor(running_var, op, "running_var"), _opt_tensor(weight, op, "weight"),
                             _opt_tensor(bias, op, "bias"), _float(eps, op, "eps"))
@@ -402,6 +453,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     The window covers channels [c - size//2, c + (size-1)//2], as in PyTorch.
     """
     op = "local_response_norm"
+    if is_symbolic(input):
+        return record("lrn", [input], size=_int(size, op, "size"), alpha=_float(alpha, op, "alpha"),
+                      beta=_float(beta, op, "beta"), k=_float(k, op, "k"))
     return _core.local_response_norm(_tensor(input, op), _int(size, op, "size"), _float(alpha, op, "alpha"),
                                      _float(beta, op, "beta"), _float(k, op, "k"), -1)
 
@@ -413,6 +467,8 @@ def dropout(input, p=0.5, training=False, inplace=False):
         raise InvalidArgumentError(f"dropout: p must be in [0, 1], got {p}")
     if training:
         raise UnsupportedError("dropout: training=True is not supported (inference only)")
+    if is_symbolic(input):
+        return record("dropout", [input], p=p)
     return input if inplace else _tensor(input, "dropout")
 
 
@@ -425,6 +481,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None):
     op = "embedding"
     if max_norm is not None:
         raise UnsupportedError("embedding: max_norm is not supported")
+    if is_symbolic(input):
+        return record(op, [input, weight])
     idx = np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be an integer array, got dtype {idx.dtype}")
@@ -445,6 +503,8 @@ def _operand(v, op, name):
 
 
 def _binary(a, b, op):
+    if is_symbolic(a, b):
+        return record(op, [a, b])
     return _core.binary(_operand(a, op, "first operand"), _operand(b, op, "second operand"), op)
 
 
@@ -477,6 +537,8 @@ def concat(tensors, dim=0):
     """Joins arrays along ``dim`` (torch.cat); all other dims must match."""
     if isinstance(tensors, np.ndarray) or not isinstance(tensors, (list, tuple)):
         raise TypeError("concat: tensors must be a list or tuple of arrays")
+    if is_symbolic(tensors):
+        return record("concat", list(tensors), axis=_int(dim, "concat", "dim"))
     return _core.concat([_tensor(t, "concat", f"tensors[{i}]") for i, t in enumerate(tensors)], _int(dim, "concat", "dim"))
 
 
@@ -485,6 +547,9 @@ cat = concat
 
 def flatten(input, start_dim=0, end_dim=-1):
     """Merges dims start_dim..end_dim (torch.flatten). Returns a view."""
+    if is_symbolic(input):
+        return record("flatten", [input], start_dim=_int(start_dim, "flatten", "start_dim"),
+                      end_dim=_int(end_dim, "flatten", "end_dim"))
     x = _tensor(input, "flatten")
     return x.reshape(_core.flatten_shape(list(x.shape), _int(start_dim, "flatten", "start_dim"),
                                          _int(end_dim, "flatten", "end_dim")))
@@ -492,8 +557,29 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 def reshape(input, shape):
     """Reshape with at most one -1 inferred. Returns a view."""
-    x = _tensor(input, "reshape")
     if isinstance(shape, numbers.Integral):
         shape = (shape,)
     spec = [_int(d, "reshape", "shape") for d in shape]
+    if is_symbolic(input):
+        return record("reshape", [input], shape=spec)
+    x = _tensor(input, "reshape")
     return x.reshape(_core.reshape_shape(list(x.shape), spec, False))
+
+
+def permute(input, dims):
+    """Copy with dims reordered: output dim i is input dim dims[i] (torch.permute)."""
+    perm = [_int(d, "permute", "dims") for d in dims]
+    if is_symbolic(input):
+        return record("permute", [input], perm=perm)
+    return _core.permute(_tensor(input, "permute"), perm)
+
+
+def transpose(input, dim0, dim1):
+    """Swaps two dims (a copy)."""
+    if is_symbolic(input):
+        raise TypeError("transpose: the rank is not known while tracing; use permute(x, dims)")
+    x = _tensor(input, "transpose")
+    perm = list(range(x.ndim))
+    d0, d1 = _int(dim0, "transpose", "dim0") % max(x.ndim, 1), _int(dim1, "transpose", "dim1") % max(x.ndim, 1)
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return _core.permute(x, perm)

@@ -132,6 +132,8 @@ Tensor reshape(const Tensor& x, const Shape& spec);
 Shape flatten_shape(const Shape& in, int start_dim, int end_dim);
 /// Merges dims start..end (inclusive, negative counts from the end) into one.
 Tensor flatten(const Tensor& x, int start_dim, int end_dim);
+/// Copy with dims reordered: output dim i is input dim perm[i] (torch.permute / ONNX Transpose).
+Tensor permute(const Tensor& x, const std::vector<int64_t>& perm);
 /// Rows of weight [V, D] picked by `indices` -> indices_shape + [D]. Throws on an index outside [0, V).
 Tensor embedding(const int64_t* indices, const Shape& indices_shape, const Tensor& weight);
 

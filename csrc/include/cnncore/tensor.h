@@ -28,6 +28,8 @@ class Tensor {
   /// Wraps caller memory without copying; the caller keeps it alive and C-contiguous.
   static Tensor wrap(float* data, Shape shape);
   static Tensor wrap(const float* data, Shape shape) { return wrap(const_cast<float*>(data), std::move(shape)); }
+  /// Wraps memory kept alive by `owner` (e.g. a memory-mapped file) for as long as the tensor lives.
+  static Tensor wrap(const float* data, Shape shape, std::shared_ptr<void> owner);
 
   bool defined() const { return defined_; }
   const Shape& shape() const { return shape_; }

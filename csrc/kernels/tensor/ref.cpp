@@ -21,4 +21,18 @@ void binary_row(const float* a, int64_t as, const float* b, int64_t bs, float* y
   }
 }
 
+void permute_rows(const float* x, float* y, const int64_t* out_dims, const int64_t* in_strides, int rank, int64_t r0,
+                  int64_t r1) {
+  const int64_t inner = rank ? out_dims[rank - 1] : 1, inner_stride = rank ? in_strides[rank - 1] : 0;
+  for (int64_t r = r0; r < r1; ++r) {
+    int64_t off = 0, rem = r;
+    for (int i = rank - 2; i >= 0; --i) {
+      off += (rem % out_dims[i]) * in_strides[i];
+      rem /= out_dims[i];
+    }
+    float* yr = y + r * inner;
+    for (int64_t j = 0; j < inner; ++j) yr[j] = x[off + j * inner_stride];
+  }
+}
+
 }  // namespace cnncore::kernels::ref

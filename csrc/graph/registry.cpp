@@ -1,0 +1,421 @@
+// Every graph op: attribute schema, shape inference and execution over ops/ops.h.
+#include "graph/registry.h"
+
+#include <cmath>
+#include <array>
+#include <cstring>
+
+#include "cnncore/error.h"
+#include "ops/op_util.h"
+#include "ops/ops.h"
+
+namespace cnncore::graph {
+
+// ----------------------------------------------------------------------------- attributes
+
+void Attrs::bad(const char* key, const char* expected) const {
+  throw InvalidArgument("attribute '" + std::string(key) + "' must be " + expected);
+}
+
+int64_t Attrs::i(const char* key, int64_t def) const {
+  auto it = n_.attrs.find(key);
+  if (it == n_.attrs.end()) return def;
+  if (auto v = std::get_if<int64_t>(&it->second)) return *v;
+  bad(key, "an int");
+}
+
+double Attrs::f(const char* key, double def) const {
+  auto it = n_.attrs.find(key);
+  if (it == n_.attrs.end()) return def;
+  if (auto v = std::get_if<double>(&it->second)) return *v;
+  if (auto v = std::get_if<int64_t>(&it->second)) return static_cast<double>(*v);
+  bad(key, "a number");
+}
+
+std::string Attrs::s(const char* key, const std::string& def) const {
+  auto it = n_.attrs.find(key);
+  if (it == n_.attrs.end()) return def;
+  if (auto v = std::get_if<std::string>(&it->second)) return *v;
+  bad(key, "a string");
+}
+
+std::vector<int64_t> Attrs::ints(const char* key, const std::vector<int64_t>& def) const {
+  auto it = n_.attrs.find(key);
+  if (it == n_.attrs.end()) return def;
+  const auto* v = std::get_if<std::vector<int64_t>>(&it->second);
+  if (!v) {
+    if (auto one = std::get_if<int64_t>(&it->second)) return std::vector<int64_t>(def.empty() ? 1 : def.size(), *one);
+    bad(key, "a list of ints");
+  }
+  if (!def.empty() && v->size() != def.size())
+    throw InvalidArgument("attribute '" + std::string(key) + "' must have " + std::to_string(def.size()) +
+                          " values, got " + std::to_string(v->size()));
+  return *v;
+}
+
+namespace {
+
+template <size_t N>
+std::array<int64_t, N> arr(const std::vector<int64_t>& v) {
+  std::array<int64_t, N> a{};
+  for (size_t k = 0; k < N; ++k) a[k] = v[k];
+  return a;
+}
+
+PadMode pad_mode(const std::string& m) {
+  if (m == "explicit" || m == "notset") return PadMode::explicit_pads;
+  if (m == "same_upper" || m == "same") return PadMode::same_upper;
+  if (m == "same_lower") return PadMode::same_lower;
+  if (m == "valid") return PadMode::valid;
+  throw InvalidArgument("attribute 'pad_mode' must be explicit, same_upper, same_lower or valid, got '" + m + "'");
+}
+
+const std::pair<const char*, Activation> kActNames[] = {
+    {"identity", Activation::identity}, {"relu", Activation::relu},       {"leaky_relu", Activation::leaky_relu},
+    {"clip", Activation::clip},         {"hardsigmoid", Activation::hardsigmoid},
+    {"hardswish", Activation::hardswish}, {"elu", Activation::elu},       {"sigmoid", Activation::sigmoid},
+    {"tanh", Activation::tanh},         {"silu", Activation::silu},       {"gelu", Activation::gelu},
+    {"gelu_tanh", Activation::gelu_tanh}, {"softplus", Activation::softplus}};
+
+ops::Epilogue epilogue(const CompileCtx& c, size_t residual_index, const Shape& out) {
+  ops::Epilogue e;
+  Attrs a(c.node);
+  if (a.has("activation")) {
+    const std::string k = a.s("activation", "identity");
+    bool found = false;
+    for (const auto& [name, kind] : kActNames)
+      if (k == name) {
+        e.act = {kind, static_cast<float>(a.f("act_alpha", 0)), static_cast<float>(a.f("act_beta", 0))};
+        found = true;
+      }
+    if (!found) throw InvalidArgument("unknown fused activation '" + k + "'");
+    ops::check_activation(e.act);
+  }
+  if (c.has(residual_index) && c.shapes[residual_index] != out)
+    throw InvalidArgument("residual input " + shape_str(c.shapes[residual_index]) + " does not match output " +
+                          shape_str(out));
+  return e;
+}
+
+// ----------------------------------------------------------------------------- ops
+
+CompiledNode conv2d(const CompileCtx& c) {
+  Attrs a(c.node);
+  Conv2dOptions o;
+  o.stride = arr<2>(a.ints("stride", {1, 1}));
+  o.pads = arr<4>(a.ints("pads", {0, 0, 0, 0}));
+  o.pad_mode = pad_mode(a.s("pad_mode", "explicit"));
+  o.dilation = arr<2>(a.ints("dilation", {1, 1}));
+  o.groups = a.i("groups", 1);
+  const auto plan = ops::plan_conv2d(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr, o);
+  const ops::Epilogue e0 = epilogue(c, 3, plan.out);
+  const bool res = c.has(3);
+  const auto& p = plan.p;
+  return {plan.out, plan.N * p.K * p.OH * p.OW * (p.C / p.groups) * p.kh * p.kw,
+          [plan, e0, res](const float* const* in, float* out) {
+            ops::Epilogue e = e0;
+            e.residual = res ? in[3] : nullptr;
+            ops::run_conv(plan, in[0], in[1], in[2], out, e);
+          }};
+}
+
+CompiledNode conv1d(const CompileCtx& c) {
+  Attrs a(c.node);
+  Conv1dOptions o;
+  o.stride = a.ints("stride", {1})[0];
+  o.pads = arr<2>(a.ints("pads", {0, 0}));
+  o.pad_mode = pad_mode(a.s("pad_mode", "explicit"));
+  o.dilation = a.ints("dilation", {1})[0];
+  o.groups = a.i("groups", 1);
+  const Shape& x = c.shapes[0];
+  const Shape& w = c.shapes[1];
+  if (x.size() != 3 || w.size() != 3)
+    throw InvalidArgument("conv1d: input and weight must be 3-D, got " + shape_str(x) + " and " + shape_str(w));
+  const auto plan = ops::plan_conv2d({x[0], x[1], 1, x[2]}, {w[0], w[1], 1, w[2]}, c.has(2) ? &c.shapes[2] : nullptr,
+                                     ops::conv1d_as_2d(o), "conv1d");
+  const Shape out{plan.out[0], plan.out[1], plan.out[3]};
+  const ops::Epilogue e0 = epilogue(c, 3, out);
+  const bool res = c.has(3);
+  const auto& p = plan.p;
+  return {out, plan.N * p.K * p.OW * (p.C / p.groups) * p.kw, [plan, e0, res](const float* const* in, float* y) {
+            ops::Epilogue e = e0;
+            e.residual = res ? in[3] : nullptr;
+            ops::run_conv(plan, in[0], in[1], in[2], y, e);
+          }};
+}
+
+CompiledNode conv_transpose2d(const CompileCtx& c) {
+  Attrs a(c.node);
+  ConvTranspose2dOptions o;
+  o.stride = arr<2>(a.ints("stride", {1, 1}));
+  o.pads = arr<4>(a.ints("pads", {0, 0, 0, 0}));
+  o.output_padding = arr<2>(a.ints("output_padding", {0, 0}));
+  o.dilation = arr<2>(a.ints("dilation", {1, 1}));
+  o.groups = a.i("groups", 1);
+  const auto plan = ops::plan_conv_transpose2d(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr, o);
+  const ops::Epilogue e = epilogue(c, 3, plan.out);
+  const auto& p = plan.p;
+  return {plan.out, plan.N * p.C * p.H * p.W * (p.K / p.groups) * p.kh * p.kw,
+          [plan, e](const float* const* in, float* out) { ops::run_conv(plan, in[0], in[1], in[2], out, e); }};
+}
+
+Pool2dOptions pool_options(const Attrs& a, bool one_d) {
+  Pool2dOptions o;
+  if (one_d) {
+    const int64_t k = a.ints("kernel", {1})[0];
+    o.kernel = {1, k};
+    o.stride = {1, a.ints("stride", {k})[0]};
+    const auto p = a.ints("pads", {0, 0});
+    o.pads = {0, p[0], 0, p[1]};
+    o.dilation = {1, a.ints("dilation", {1})[0]};
+  } else {
+    o.kernel = arr<2>(a.ints("kernel", {1, 1}));
+    o.stride = arr<2>(a.ints("stride", {o.kernel[0], o.kernel[1]}));
+    o.pads = arr<4>(a.ints("pads", {0, 0, 0, 0}));
+    o.dilation = arr<2>(a.ints("dilation", {1, 1}));
+  }
+  o.pad_mode = pad_mode(a.s("pad_mode", "explicit"));
+  o.ceil_mode = a.i("ceil_mode", 0) != 0;
+  o.count_include_pad = a.i("count_include_pad", 1) != 0;
+  o.divisor_override = a.i("divisor_override", 0);
+  return o;
+}
+
+CompiledNode pool_common(const CompileCtx& c, ops::PoolKind kind, bool one_d, const char* op) {
+  Attrs a(c.node);
+  const Shape& x = c.shapes[0];
+  if (one_d && x.size() != 3) throw InvalidArgument(std::string(op) + ": input must be 3-D [N, C, L], got " + shape_str(x));
+  const Shape x4 = one_d ? Shape{x[0], x[1], 1, x[2]} : x;
+  const auto plan = ops::plan_pool2d(x4, pool_options(a, one_d), kind, op);
+  const Shape out = one_d ? Shape{plan.out[0], plan.out[1], plan.out[3]} : plan.out;
+  return {out, 0, [plan](const float* const* in, float* y) { ops::run_pool(plan, in[0], y); }};
+}
+CompiledNode max_pool2d(const CompileCtx& c) { return pool_common(c, ops::PoolKind::max, false, "max_pool2d"); }
+CompiledNode avg_pool2d(const CompileCtx& c) { return pool_common(c, ops::PoolKind::avg, false, "avg_pool2d"); }
+CompiledNode max_pool1d(const CompileCtx& c) { return pool_common(c, ops::PoolKind::max, true, "max_pool1d"); }
+CompiledNode avg_pool1d(const CompileCtx& c) { return pool_common(c, ops::PoolKind::avg, true, "avg_pool1d"); }
+
+CompiledNode adaptive_common(const CompileCtx& c, ops::PoolKind kind, bool one_d, const char* op) {
+  Attrs a(c.node);
+  const Shape& x = c.shapes[0];
+  if (x.size() != (one_d ? 3u : 4u))
+    throw InvalidArgument(std::string(op) + ": input must be " + (one_d ? "3" : "4") + "-D, got " + shape_str(x));
+  const Shape x4 = one_d ? Shape{x[0], x[1], 1, x[2]} : x;
+  auto size = a.ints("output_size", one_d ? std::vector<int64_t>{1} : std::vector<int64_t>{1, 1});
+  if (one_d) size = {1, size[0]};
+  for (int k = 0; k < 2; ++k)
+    if (size[k] == -1) size[k] = x4[2 + k];
+  const auto plan = ops::plan_adaptive_pool2d(x4, size[0], size[1], kind, op);
+  const Shape out = one_d ? Shape{plan.out[0], plan.out[1], plan.out[3]} : plan.out;
+  return {out, 0, [plan](const float* const* in, float* y) { ops::run_pool(plan, in[0], y); }};
+}
+CompiledNode adaptive_avg_pool2d(const CompileCtx& c) { return adaptive_common(c, ops::PoolKind::adaptive_avg, false, "adaptive_avg_pool2d"); }
+CompiledNode adaptive_max_pool2d(const CompileCtx& c) { return adaptive_common(c, ops::PoolKind::adaptive_max, false, "adaptive_max_pool2d"); }
+CompiledNode adaptive_avg_pool1d(const CompileCtx& c) { return adaptive_common(c, ops::PoolKind::adaptive_avg, true, "adaptive_avg_pool1d"); }
+CompiledNode adaptive_max_pool1d(const CompileCtx& c) { return adaptive_common(c, ops::PoolKind::adaptive_max, true, "adaptive_max_pool1d"); }
+
+CompiledNode linear(const CompileCtx& c) {
+  const auto plan = ops::plan_linear(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr);
+  const ops::Epilogue e0 = epilogue(c, 3, plan.out_shape);
+  const bool res = c.has(3);
+  return {plan.out_shape, plan.rows * plan.in * plan.out, [plan, e0, res](const float* const* in, float* y) {
+            ops::Epilogue e = e0;
+            e.residual = res ? in[3] : nullptr;
+            ops::run_linear(plan, in[0], in[1], in[2], y, e);
+          }};
+}
+
+CompiledNode activation(const CompileCtx& c) {
+  ActivationSpec act;
+  activation_of(c.node, &act);
+  ops::check_activation(act);
+  const int64_t n = core::checked_numel(c.shapes[0], c.node.op.c_str());
+  return {c.shapes[0], 0, [act, n](const float* const* in, float* y) { ops::run_activation(act, in[0], y, n); }};
+}
+
+CompiledNode prelu(const CompileCtx& c) {
+  const Shape x = c.shapes[0];
+  const int64_t sn = core::checked_numel(c.shapes[1], "prelu");
+  ops::check_prelu(x, sn);
+  return {x, 0, [x, sn](const float* const* in, float* y) { ops::run_prelu(x, in[0], in[1], sn, y); }};
+}
+
+CompiledNode softmax_common(const CompileCtx& c, bool log) {
+  const auto plan = ops::plan_softmax(c.shapes[0], static_cast<int>(Attrs(c.node).i("axis", -1)), log);
+  return {c.shapes[0], 0, [plan](const float* const* in, float* y) { ops::run_softmax(plan, in[0], y); }};
+}
+CompiledNode softmax(const CompileCtx& c) { return softmax_common(c, false); }
+CompiledNode log_softmax(const CompileCtx& c) { return softmax_common(c, true); }
+
+const Tensor& const_input(const CompileCtx& c, size_t i, const char* what) {
+  if (!c.consts[i])
+    throw Unsupported(c.node.op + ": " + what + " must be a weight (constant), got the computed value '" +
+                      c.node.inputs[i] + "'");
+  return *c.consts[i];
+}
+
+CompiledNode batch_norm(const CompileCtx& c) {
+  const Tensor none;
+  const auto affine = ops::batch_norm_affine(c.shapes[0], const_input(c, 1, "running_mean"),
+                                             const_input(c, 2, "running_var"),
+                                             c.has(3) ? const_input(c, 3, "weight") : none,
+                                             c.has(4) ? const_input(c, 4, "bias") : none,
+                                             static_cast<float>(Attrs(c.node).f("eps", 1e-5)));
+  const Shape x = c.shapes[0];
+  return {x, 0, [x, affine](const float* const* in, float* y) { ops::run_channel_affine(x, affine, in[0], y); }};
+}
+
+CompiledNode lrn(const CompileCtx& c) {
+  Attrs a(c.node);
+  LrnOptions o{a.i("size", 5), static_cast<float>(a.f("alpha", 1e-4)), static_cast<float>(a.f("beta", 0.75)),
+               static_cast<float>(a.f("k", 1.0)), a.i("pre", -1)};
+  const int64_t pre = ops::check_lrn(c.shapes[0], o);
+  const Shape x = c.shapes[0];
+  return {x, 0, [x, o, pre](const float* const* in, float* y) { ops::run_lrn(x, o, pre, in[0], y); }};
+}
+
+CompiledNode binary_common(const CompileCtx& c, BinaryOp op) {
+  const auto plan = ops::plan_binary(c.shapes[0], c.shapes[1]);
+  return {plan.out, 0, [plan, op](const float* const* in, float* y) { ops::run_binary(plan, in[0], in[1], y, op); }};
+}
+CompiledNode add(const CompileCtx& c) { return binary_common(c, BinaryOp::add); }
+CompiledNode sub(const CompileCtx& c) { return binary_common(c, BinaryOp::sub); }
+CompiledNode mul(const CompileCtx& c) { return binary_common(c, BinaryOp::mul); }
+CompiledNode div(const CompileCtx& c) { return binary_common(c, BinaryOp::div); }
+CompiledNode max(const CompileCtx& c) { return binary_common(c, BinaryOp::max); }
+CompiledNode min(const CompileCtx& c) { return binary_common(c, BinaryOp::min); }
+
+CompiledNode concat(const CompileCtx& c) {
+  for (size_t i = 0; i < c.shapes.size(); ++i)
+    if (!c.has(i)) throw InvalidArgument("concat: input " + std::to_string(i) + " is empty");
+  const auto plan = ops::plan_concat(c.shapes, static_cast<int>(Attrs(c.node).i("axis", 1)));
+  const size_t n = c.shapes.size();
+  return {plan.out, 0, [plan, n](const float* const* in, float* y) {
+            ops::run_concat(plan, std::vector<const float*>(in, in + n), y);
+          }};
+}
+
+CompiledNode flatten(const CompileCtx& c) {
+  Attrs a(c.node);
+  CompiledNode r;
+  r.out = functional::flatten_shape(c.shapes[0], static_cast<int>(a.i("start_dim", 1)), static_cast<int>(a.i("end_dim", -1)));
+  r.alias = true;
+  return r;
+}
+
+CompiledNode reshape(const CompileCtx& c) {
+  Attrs a(c.node);
+  CompiledNode r;
+  r.out = functional::reshape_shape(c.shapes[0], a.ints("shape", {}), a.i("zero_copies", 0) != 0);
+  r.alias = true;
+  return r;
+}
+
+CompiledNode identity(const CompileCtx& c) {
+  CompiledNode r;
+  r.out = c.shapes[0];
+  r.alias = true;
+  return r;
+}
+
+CompiledNode permute(const CompileCtx& c) {
+  const auto plan = ops::plan_permute(c.shapes[0], Attrs(c.node).ints("perm", {}));
+  return {plan.out, 0, [plan](const float* const* in, float* y) { ops::run_permute(plan, in[0], y); }};
+}
+
+CompiledNode embedding(const CompileCtx& c) {
+  const Shape out = ops::plan_embedding(c.shapes[0], c.shapes[1]);
+  const int64_t n = core::checked_numel(c.shapes[0], "embedding"), V = c.shapes[1][0], D = c.shapes[1][1];
+  return {out, 0, [n, V, D](const float* const* in, float* y) {
+            // Token ids arrive as float32 model inputs; each must be an integer in [0, V).
+            std::vector<int64_t> idx(static_cast<size_t>(n));
+            for (int64_t i = 0; i < n; ++i) {
+              const float v = in[0][i];
+              if (!(v >= 0.f && v < static_cast<float>(V) && v == std::floor(v)))
+                throw InvalidArgument("embedding: token id " + std::to_string(v) + " at position " + std::to_string(i) +
+                                      " is not an integer in [0, " + std::to_string(V) + ")");
+              idx[static_cast<size_t>(i)] = static_cast<int64_t>(v);
+            }
+            ops::run_embedding(idx.data(), n, in[1], V, D, y);
+          }};
+}
+
+const OpDef kOps[] = {
+    {"conv2d", 2, 4, conv2d},
+    {"conv1d", 2, 4, conv1d},
+    {"conv_transpose2d", 2, 4, conv_transpose2d},
+    {"max_pool2d", 1, 1, max_pool2d},
+    {"avg_pool2d", 1, 1, avg_pool2d},
+    {"max_pool1d", 1, 1, max_pool1d},
+    {"avg_pool1d", 1, 1, avg_pool1d},
+    {"adaptive_avg_pool2d", 1, 1, adaptive_avg_pool2d},
+    {"adaptive_max_pool2d", 1, 1, adaptive_max_pool2d},
+    {"adaptive_avg_pool1d", 1, 1, adaptive_avg_pool1d},
+    {"adaptive_max_pool1d", 1, 1, adaptive_max_pool1d},
+    {"linear", 2, 4, linear},
+    {"relu", 1, 1, activation},
+    {"leaky_relu", 1, 1, activation},
+    {"clip", 1, 1, activation},
+    {"hardsigmoid", 1, 1, activation},
+    {"hardswish", 1, 1, activation},
+    {"elu", 1, 1, activation},
+    {"sigmoid", 1, 1, activation},
+    {"tanh", 1, 1, activation},
+    {"silu", 1, 1, activation},
+    {"gelu", 1, 1, activation},
+    {"softplus", 1, 1, activation},
+    {"prelu", 2, 2, prelu},
+    {"softmax", 1, 1, softmax},
+    {"log_softmax", 1, 1, log_softmax},
+    {"batch_norm", 3, 5, batch_norm},
+    {"lrn", 1, 1, lrn},
+    {"add", 2, 2, add},
+    {"sub", 2, 2, sub},
+    {"mul", 2, 2, mul},
+    {"div", 2, 2, div},
+    {"max", 2, 2, max},
+    {"min", 2, 2, min},
+    {"concat", 1, 1 << 16, concat},
+    {"flatten", 1, 1, flatten},
+    {"reshape", 1, 1, reshape},
+    {"identity", 1, 1, identity},
+    {"dropout", 1, 1, identity},
+    {"permute", 1, 1, permute},
+    {"embedding", 2, 2, embedding},
+};
+
+}  // namespace
+
+const OpDef* find_op(const std::string& name) {
+  for (const OpDef& d : kOps)
+    if (name == d.name) return &d;
+  return nullptr;
+}
+
+bool activation_of(const Node& n, ActivationSpec* out) {
+  Attrs a(n);
+  const std::string& op = n.op;
+  ActivationSpec s;
+  if (op == "relu") s = {Activation::relu, 0, 0};
+  else if (op == "leaky_relu") s = {Activation::leaky_relu, static_cast<float>(a.f("alpha", 0.01)), 0};
+  else if (op == "clip") s = {Activation::clip, static_cast<float>(a.f("min", -INFINITY)), static_cast<float>(a.f("max", INFINITY))};
+  else if (op == "hardsigmoid") s = {Activation::hardsigmoid, static_cast<float>(a.f("alpha", 1.0 / 6.0)), static_cast<float>(a.f("beta", 0.5))};
+  else if (op == "hardswish") s = {Activation::hardswish, 0, 0};
+  else if (op == "elu") s = {Activation::elu, static_cast<float>(a.f("alpha", 1.0)), static_cast<float>(a.f("scale", 1.0))};
+  else if (op == "sigmoid") s = {Activation::sigmoid, 0, 0};
+  else if (op == "tanh") s = {Activation::tanh, 0, 0};
+  else if (op == "silu") s = {Activation::silu, 0, 0};
+  else if (op == "gelu") s = {a.s("approximate", "none") == "tanh" ? Activation::gelu_tanh : Activation::gelu, 0, 0};
+  else if (op == "softplus") s = {Activation::softplus, static_cast<float>(a.f("beta", 1.0)), static_cast<float>(a.f("threshold", 20.0))};
+  else return false;
+  if (out) *out = s;
+  return true;
+}
+
+void set_fused_activation(Node& n, const ActivationSpec& act) {
+  n.attrs["activation"] = std::string(ops::activation_name(act.kind));
+  n.attrs["act_alpha"] = static_cast<double>(act.alpha);
+  n.attrs["act_beta"] = static_cast<double>(act.beta);
+}
+
+}  // namespace cnncore::graph
