@@ -340,6 +340,7 @@ PYBIND11_MODULE(_core, m) {
            })
       .def("planned_bytes", [](Model& self, const py::dict& shapes) { return self.planned_bytes(shapes_from(shapes)); })
       .def("set_optimize", &Model::set_optimize)
+      .def("optimized_graph", [](Model& self, const py::dict& shapes) { return graph_to_dict(self.optimized_graph(shapes_from(shapes))); })
       .def("save", &Model::save)
       .def("to_bytes",
            [](const Model& self) {

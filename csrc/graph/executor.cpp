@@ -373,6 +373,11 @@ std::vector<LayerInfo> Model::layer_info(const std::map<std::string, Shape>& inp
   return out;
 }
 
+Graph Model::optimized_graph(const std::map<std::string, Shape>& input_shapes) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->compile(input_shapes)->optimized;
+}
+
 int64_t Model::planned_bytes(const std::map<std::string, Shape>& input_shapes) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->compile(input_shapes)->arena_bytes;

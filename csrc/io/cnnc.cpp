@@ -273,11 +273,17 @@ Model parse(const uint8_t* base, size_t size, std::shared_ptr<void> owner) {
   Reader h(base, size, "header");
   h.pos = 8;
   const uint32_t version = h.u32();
+  const uint32_t nsec = h.u32();
+  if (nsec > 16) corrupt("header declares " + std::to_string(nsec) + " sections");
+  // Check the header's own checksum before trusting any field of it (a flipped version bit is
+  // corruption; only an intact header with a newer version is an unsupported file).
+  h.need(24 * static_cast<size_t>(nsec) + 4);
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, base + 16 + 24 * static_cast<size_t>(nsec), 4);
+  if (crc32(base, 16 + 24 * static_cast<size_t>(nsec)) != stored_crc) corrupt("header checksum mismatch");
   if (version != kVersion)
     throw Unsupported("cnnc: file version " + std::to_string(version) + " is not supported (this build reads version " +
                       std::to_string(kVersion) + ")");
-  const uint32_t nsec = h.u32();
-  if (nsec > 16) corrupt("header declares " + std::to_string(nsec) + " sections");
   struct Sec {
     uint32_t crc = 0;
     uint64_t off = 0, size = 0;
@@ -291,9 +297,6 @@ Model parse(const uint8_t* base, size_t size, std::shared_ptr<void> owner) {
     if (off % kAlign) corrupt("section " + std::to_string(kind) + " is not 64-byte aligned");
     secs[kind] = {crc, off, sz, true};
   }
-  const size_t header_len = h.pos;
-  const uint32_t header_crc = h.u32();
-  if (crc32(base, header_len) != header_crc) corrupt("header checksum mismatch");
   for (uint32_t k = kMeta; k <= kData; ++k) {
     if (!secs[k].present) corrupt("missing section " + std::to_string(k));
     if (crc32(base + secs[k].off, secs[k].size) != secs[k].crc)

@@ -11,6 +11,7 @@ from .errors import CnncoreError, DeviceError, InvalidArgumentError, ModelFormat
 from . import _core
 from . import functional
 from . import nn
+from . import zoo
 from .model import Model, load
 from .nn.init import manual_seed
 
@@ -59,6 +60,6 @@ def get_max_isa():
 
 __all__ = [
     "__version__", "build_info", "set_num_threads", "get_num_threads", "set_max_isa", "get_max_isa",
-    "functional", "nn", "Model", "load", "manual_seed", "errors", "CnncoreError", "InvalidArgumentError", "UnsupportedError", "ModelFormatError",
+    "functional", "nn", "zoo", "Model", "load", "manual_seed", "errors", "CnncoreError", "InvalidArgumentError", "UnsupportedError", "ModelFormatError",
     "DeviceError",
 ]

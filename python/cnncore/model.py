@@ -91,6 +91,11 @@ class Model:
         """Turns graph optimisation (batch-norm folding, fusion) on or off (for comparisons)."""
         self._m.set_optimize(bool(on))
 
+    def optimized_graph(self, *input_shapes):
+        """The graph as compiled for these input shapes: batch norm folded, activations and
+        residual adds fused into their producers (attrs 'activation', 4th input = residual)."""
+        return self._m.optimized_graph(self._shape_dict(input_shapes))
+
     def planned_bytes(self, *input_shapes):
         """Activation memory of the compiled plan for these input shapes (after buffer reuse)."""
         return self._m.planned_bytes(self._shape_dict(input_shapes))

@@ -72,6 +72,8 @@ class Model {
   std::vector<LayerInfo> layer_info(const std::map<std::string, Shape>& input_shapes);
   /// Bytes of activation memory the compiled plan uses (after buffer reuse) for these shapes.
   int64_t planned_bytes(const std::map<std::string, Shape>& input_shapes);
+  /// The graph as compiled for these input shapes (after folding and fusion), for inspection.
+  Graph optimized_graph(const std::map<std::string, Shape>& input_shapes);
   /// Graph optimisation (batch-norm folding, fusion) on (default) or off; clears compiled plans.
   void set_optimize(bool on);
 
