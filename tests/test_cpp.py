@@ -45,14 +45,35 @@ def test_ctest(cpp_build):
     assert "100% tests passed" in r.stdout
 
 
-def test_find_package_example(cpp_build, tmp_path):
+@pytest.fixture(scope="module")
+def example_app(cpp_build, tmp_path_factory):
+    """examples/cpp built against an installed copy of the library (find_package)."""
     cmake = _cmake()
+    tmp_path = tmp_path_factory.mktemp("example")
     prefix = tmp_path / "prefix"
     _run([cmake, "--install", cpp_build, "--prefix", prefix, "--component", "dev"])
     assert (prefix / "include" / "cnncore" / "cnncore.h").exists()
     app = tmp_path / "app"
     _run([cmake, "-S", ROOT / "examples" / "cpp", "-B", app, *_generator(), f"-DCMAKE_PREFIX_PATH={prefix}"])
     _run([cmake, "--build", app])
-    exe = app / ("lenet_functional.exe" if sys.platform == "win32" else "lenet_functional")
-    out = _run([exe]).stdout
+    return app
+
+
+def test_find_package_example(example_app):
+    out = _run([example_app / "lenet_functional"]).stdout
     assert "conv1  [2, 6, 28, 28]" in out and "pool2  [2, 16, 5, 5]" in out and "output [2, 10]" in out, out
+
+
+def test_cpp_loads_a_model_saved_from_python(example_app, tmp_path):
+    import numpy as np
+    import cnncore as cc
+    cc.manual_seed(21)
+    model = cc.zoo.resnet18(num_classes=5)
+    path = tmp_path / "resnet18.cnnc"
+    model.save(path)
+    out = _run([example_app / "run_model", path, 2, 3, 32, 32]).stdout.split("\n")
+    assert out[0] == "output [2, 5]", out[0]
+    got = np.array([float(v) for v in out[1:] if v], np.float32).reshape(2, 5)
+    ramp = (np.arange(2 * 3 * 32 * 32) % 17).astype(np.float32)  # float32 arithmetic, as in run_model.cpp
+    x = (ramp / np.float32(17) - np.float32(0.5)).reshape(2, 3, 32, 32)
+    np.testing.assert_array_equal(got, model(x))  # the same library, the same plan: bit-exact

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -297,6 +298,20 @@ Model parse(const uint8_t* base, size_t size, std::shared_ptr<void> owner) {
     if (off % kAlign) corrupt("section " + std::to_string(kind) + " is not 64-byte aligned");
     secs[kind] = {crc, off, sz, true};
   }
+  // Sections must not overlap, padding between them is zero and the file ends with the last
+  // one: every byte of the file is checked by something.
+  std::vector<std::pair<uint64_t, uint64_t>> spans;
+  for (uint32_t k = kMeta; k <= kData; ++k)
+    if (secs[k].present) spans.push_back({secs[k].off, secs[k].off + secs[k].size});
+  std::sort(spans.begin(), spans.end());
+  uint64_t cursor = 16 + 24 * static_cast<uint64_t>(nsec) + 4;
+  for (const auto& [lo, hi] : spans) {
+    if (lo < cursor) corrupt("sections overlap");
+    for (uint64_t i = cursor; i < lo; ++i)
+      if (base[i] != 0) corrupt("non-zero padding at offset " + std::to_string(i));
+    cursor = hi;
+  }
+  if (cursor != size) corrupt("file has " + std::to_string(size - cursor) + " unexpected bytes after its last section");
   for (uint32_t k = kMeta; k <= kData; ++k) {
     if (!secs[k].present) corrupt("missing section " + std::to_string(k));
     if (crc32(base + secs[k].off, secs[k].size) != secs[k].crc)

@@ -1,15 +1,16 @@
-"""`python -m cnncore demo`: LeNet-5 through the functional API on a synthetic 32x32 digit.
+"""`python -m cnncore demo`: LeNet-5 from the zoo on a synthetic 32x32 digit.
 
-The weights are seeded random numbers (no trained model ships yet), so the predicted class is
-meaningless; the demo shows the layer arithmetic, the parameter counts and the speed.
+Prints the layer arithmetic of the lecture ((W - F + 2P)/S + 1, F*F*C*K + K), saves the model to
+.cnnc and loads it back, and times the forward pass. The weights are seeded random numbers (no
+trained model ships), so the predicted class is meaningless.
 """
+import os
+import tempfile
 import time
 
 import numpy as np
 
 import cnncore as cc
-
-F = cc.functional
 
 
 def _digit_seven(size=32):
@@ -22,60 +23,31 @@ def _digit_seven(size=32):
     return img[None, None]
 
 
-def _lenet5(rng):
-    def uniform(*shape):
-        fan_in = int(np.prod(shape[1:]))
-        bound = 1.0 / np.sqrt(fan_in)
-        return rng.uniform(-bound, bound, size=shape).astype(np.float32)
-
-    return [("conv1", "conv", uniform(6, 1, 5, 5), uniform(6, 1)[:, 0]), ("pool1", "pool", None, None),
-            ("conv2", "conv", uniform(16, 6, 5, 5), uniform(16, 1)[:, 0]), ("pool2", "pool", None, None),
-            ("fc1", "fc", uniform(120, 400), uniform(120, 1)[:, 0]), ("fc2", "fc", uniform(84, 120), uniform(84, 1)[:, 0]),
-            ("fc3", "fc", uniform(10, 84), uniform(10, 1)[:, 0])]
-
-
-def _forward(layers, x, trace=None):
-    for name, kind, w, b in layers:
-        before = x.shape
-        if kind == "conv":
-            x = F.relu(F.conv2d(x, w, b))
-            k = w.shape[-1]
-            out = (before[-1] - k + 2 * 0) // 1 + 1
-            note = (f"({before[-1]} - {k} + 2*0)/1 + 1 = {out}; {k}*{k}*{w.shape[1]}*{w.shape[0]} + {w.shape[0]}"
-                    f" = {w.size + b.size} params")
-        elif kind == "pool":
-            x = F.max_pool2d(x, 2, 2)
-            note = f"({before[-1]} - 2)/2 + 1 = {x.shape[-1]}; 0 params"
-        else:
-            x = F.linear(x.reshape(x.shape[0], -1), w, b)
-            if name != "fc3":
-                x = F.relu(x)
-            note = f"{w.shape[1]}*{w.shape[0]} + {w.shape[0]} = {w.size + b.size} params"
-        if trace is not None:
-            trace.append((name, x.shape, note))
-    return F.softmax(x, dim=1)
-
-
 def run(args):
     info = cc.build_info()
     print(f"cnncore {cc.__version__}: ISA {info['isa_active']} (detected {info['isa_detected']}, "
           f"compiled {'/'.join(info['isa_compiled'])}), {info['num_threads']} threads, "
-          f"OpenMP {'on' if info['openmp'] else 'off'}")
-    layers = _lenet5(np.random.default_rng(0))
-    x = np.repeat(_digit_seven(), max(1, args.batch), axis=0)
-    trace = []
-    probs = _forward(layers, x, trace)
-    print(f"\nLeNet-5 on a synthetic 32x32 digit, batch {x.shape[0]} (random weights):")
-    for name, shape, note in trace:
-        print(f"  {name:6s} -> {'x'.join(map(str, shape[1:])):10s} {note}")
-    total = sum(w.size + b.size for _, _, w, b in layers if w is not None)
-    print(f"  total parameters: {total:,}")
+          f"OpenMP {'on' if info['openmp'] else 'off'}\n")
+    cc.manual_seed(0)
+    net = cc.zoo.lenet5()
+    batch = max(1, args.batch)
+    print(f"LeNet-5 (random weights), batch {batch}:")
+    net.summary((1, 32, 32), batch_size=batch)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "lenet5.cnnc")
+        net.save(path)
+        model = cc.load(path)
+        size = os.path.getsize(path)
+    x = np.repeat(_digit_seven(), batch, axis=0)
+    logits = model(x)
     times = []
     for _ in range(50):
         t0 = time.perf_counter()
-        _forward(layers, x)
+        model(x)
         times.append(time.perf_counter() - t0)
-    print(f"\nforward pass: median {np.median(times) * 1e3:.3f} ms over 50 runs (reference kernels)")
+    probs = cc.functional.softmax(logits, dim=1)
+    print(f"\nsaved and reloaded as .cnnc ({size:,} bytes); forward pass: median {np.median(times) * 1e3:.3f} ms "
+          f"over 50 runs")
     print(f"predicted class {int(probs[0].argmax())} with p={probs[0].max():.3f} "
           "(weights are random, so the class means nothing)")
     return 0

@@ -8,9 +8,9 @@ def test_demo_runs_and_reports_lenet5():
                        timeout=300)
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert "conv1  -> 6x28x28    (32 - 5 + 2*0)/1 + 1 = 28; 5*5*1*6 + 6 = 156 params" in out
+    assert "(32 - 5 + 2*0)/1 + 1 = 28 -> 28x28x6, 5*5*1*6 + 6 = 156 params" in out
     assert "total parameters: 61,706" in out  # LeNet-5, as PyTorch counts it
-    assert "batch 2" in out and "forward pass: median" in out
+    assert "batch 2" in out and "reloaded as .cnnc" in out and "forward pass: median" in out
 
 
 def test_unknown_command_fails_cleanly():
