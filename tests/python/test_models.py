@@ -70,9 +70,7 @@ def unoptimized(model):
     return m
 
 
-# every model at batch 1, and at batch 4 except the near-duplicates (vgg16 and resnet152 cover them)
-ZOO_CASES = [(name, shape, kw, batch) for name, shape, kw in ZOO for batch in (1, 4)
-             if batch == 1 or name not in ("vgg11", "vgg13", "vgg19", "resnet101")]
+ZOO_CASES = [(name, shape, kw, batch) for name, shape, kw in ZOO for batch in (1, 4)]
 
 
 @pytest.mark.parametrize("name,shape,kw,batch", ZOO_CASES,
