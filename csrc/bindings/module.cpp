@@ -362,6 +362,15 @@ PYBIND11_MODULE(_core, m) {
     py::gil_scoped_release nogil;
     return Model::from_bytes(s.data(), s.size());
   });
+  m.def("load_onnx", [](const std::string& path) {
+    py::gil_scoped_release nogil;
+    return Model::load_onnx(path);
+  });
+  m.def("load_onnx_bytes", [](const py::bytes& b) {
+    const std::string_view s = b;
+    py::gil_scoped_release nogil;
+    return Model::load_onnx_bytes(s.data(), s.size());
+  });
   m.def("permute", [](const FArray& x, std::vector<int64_t> perm) {
     Tensor tx = wrap(x);
     return compute([&] { return functional::permute(tx, perm); });

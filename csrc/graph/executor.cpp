@@ -18,6 +18,8 @@ Model load_cnnc_file(const std::string& path);
 Model load_cnnc_bytes(const void* data, size_t size);
 std::vector<uint8_t> save_cnnc(const Graph& g);
 void save_cnnc_file(const Graph& g, const std::string& path);
+Model load_onnx_file(const std::string& path);
+Model load_onnx_bytes(const void* data, size_t size);
 }  // namespace io
 
 namespace {
@@ -384,6 +386,8 @@ int64_t Model::planned_bytes(const std::map<std::string, Shape>& input_shapes) {
 }
 
 Model Model::load(const std::string& path) { return io::load_cnnc_file(path); }
+Model Model::load_onnx(const std::string& path) { return io::load_onnx_file(path); }
+Model Model::load_onnx_bytes(const void* data, size_t size) { return io::load_onnx_bytes(data, size); }
 Model Model::from_bytes(const void* data, size_t size) { return io::load_cnnc_bytes(data, size); }
 void Model::save(const std::string& path) const { io::save_cnnc_file(impl_->graph, path); }
 std::vector<uint8_t> Model::to_bytes() const { return io::save_cnnc(impl_->graph); }

@@ -323,6 +323,24 @@ CompiledNode permute(const CompileCtx& c) {
   return {plan.out, 0, [plan](const float* const* in, float* y) { ops::run_permute(plan, in[0], y); }};
 }
 
+CompiledNode pad(const CompileCtx& c) {
+  Attrs a(c.node);
+  const auto plan = ops::plan_pad(c.shapes[0], a.ints("pads", {}), static_cast<float>(a.f("value", 0.0)));
+  return {plan.out, 0, [plan](const float* const* in, float* y) { ops::run_pad(plan, in[0], y); }};
+}
+
+CompiledNode resize_nearest(const CompileCtx& c) {
+  Attrs a(c.node);
+  std::vector<double> scales;
+  if (a.has("scales")) {
+    auto it = c.node.attrs.find("scales");
+    if (auto v = std::get_if<std::vector<double>>(&it->second)) scales = *v;
+    else for (int64_t s : a.ints("scales", {})) scales.push_back(static_cast<double>(s));
+  }
+  const auto plan = ops::plan_resize_nearest(c.shapes[0], scales, a.ints("sizes", {}));
+  return {plan.out, 0, [plan](const float* const* in, float* y) { ops::run_resize_nearest(plan, in[0], y); }};
+}
+
 CompiledNode embedding(const CompileCtx& c) {
   const Shape out = ops::plan_embedding(c.shapes[0], c.shapes[1]);
   const int64_t n = core::checked_numel(c.shapes[0], "embedding"), V = c.shapes[1][0], D = c.shapes[1][1];
@@ -381,6 +399,8 @@ const OpDef kOps[] = {
     {"identity", 1, 1, identity},
     {"dropout", 1, 1, identity},
     {"permute", 1, 1, permute},
+    {"pad", 1, 1, pad},
+    {"resize_nearest", 1, 1, resize_nearest},
     {"embedding", 2, 2, embedding},
 };
 

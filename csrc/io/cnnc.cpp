@@ -15,6 +15,7 @@
 #include "cnncore/error.h"
 #include "cnncore/model.h"
 #include "core/shape.h"
+#include "io/mapped_file.h"
 
 namespace cnncore::io {
 namespace {
@@ -260,14 +261,6 @@ AttrValue read_attr(Reader& r) {
   }
 }
 
-struct Mapping {
-  void* addr = nullptr;
-  size_t size = 0;
-  ~Mapping() {
-    if (addr && addr != MAP_FAILED) munmap(addr, size);
-  }
-};
-
 Model parse(const uint8_t* base, size_t size, std::shared_ptr<void> owner) {
   if (!little_endian()) throw Unsupported("cnnc: loading on a big-endian host is not supported");
   if (size < 16 || std::memcmp(base, kMagic, 8) != 0) corrupt("not a .cnnc file (bad magic)");
@@ -378,23 +371,9 @@ Model parse(const uint8_t* base, size_t size, std::shared_ptr<void> owner) {
 }  // namespace
 
 Model load_cnnc_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw IoError("'" + path + "' is not a regular file");
-  }
-  auto map = std::make_shared<Mapping>();
-  map->size = static_cast<size_t>(st.st_size);
-  if (map->size == 0) {
-    ::close(fd);
-    corrupt("'" + path + "' is empty");
-  }
-  map->addr = mmap(nullptr, map->size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map->addr == MAP_FAILED) throw IoError("cannot map '" + path + "': " + std::strerror(errno));
-  return parse(static_cast<const uint8_t*>(map->addr), map->size, map);
+  auto map = map_file(path);
+  if (map->size == 0) corrupt("'" + path + "' is empty");
+  return parse(map->data, map->size, map);
 }
 
 Model load_cnnc_bytes(const void* bytes, size_t size) {

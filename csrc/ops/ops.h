@@ -96,6 +96,24 @@ struct PermutePlan {
 PermutePlan plan_permute(const Shape& x, const std::vector<int64_t>& perm);
 void run_permute(const PermutePlan& plan, const float* x, float* y);
 
+/// Constant padding: pads = begin values for every dim, then end values (ONNX order), >= 0.
+struct PadPlan {
+  Shape in, out;
+  std::vector<int64_t> begin;
+  float value = 0.f;
+};
+PadPlan plan_pad(const Shape& x, const std::vector<int64_t>& pads, float value);
+void run_pad(const PadPlan& plan, const float* x, float* y);
+
+/// Nearest-neighbour resize with ONNX's asymmetric coordinates and floor rounding (what
+/// PyTorch's nearest upsampling exports): y[i] = x[min(floor(i / scale), in - 1)] per dim.
+struct ResizePlan {
+  Shape in, out;
+  std::vector<double> scales;
+};
+ResizePlan plan_resize_nearest(const Shape& x, const std::vector<double>& scales, const std::vector<int64_t>& sizes);
+void run_resize_nearest(const ResizePlan& plan, const float* x, float* y);
+
 Shape plan_embedding(const Shape& indices, const Shape& weight);
 /// Throws InvalidArgument for an index outside [0, V) before writing anything.
 void run_embedding(const int64_t* idx, int64_t n, const float* w, int64_t V, int64_t D, float* y);

@@ -1,4 +1,6 @@
 // Broadcasting binary ops, concat, reshape/flatten shapes, embedding.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "kernels/tensor/tensor_ops.h"
@@ -113,6 +115,101 @@ void run_permute(const PermutePlan& p, const float* x, float* y) {
   const int64_t inner = rank ? p.out[rank - 1] : 1;
   core::parallel_for(n / inner, grain(inner), [&](int64_t r0, int64_t r1) {
     kernels::ref::permute_rows(x, y, p.out.data(), p.in_strides.data(), rank, r0, r1);
+  });
+}
+
+namespace {
+// Visits every row (all dims but the last) of `shape`: fn(row index, multi-index of the row).
+template <class Fn>
+void for_each_row(const Shape& shape, Fn fn) {
+  const int rank = static_cast<int>(shape.size());
+  const int64_t rows = rank ? core::checked_numel(shape, "rows") / std::max<int64_t>(shape[rank - 1], 1) : 1;
+  if (rank && shape[rank - 1] == 0) return;
+  std::vector<int64_t> idx(std::max(rank - 1, 0), 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    fn(r, idx);
+    for (int i = rank - 2; i >= 0; --i) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+Shape strides_of(const Shape& s) {
+  Shape st(s.size(), 1);
+  for (int i = static_cast<int>(s.size()) - 2; i >= 0; --i) st[i] = st[i + 1] * s[i + 1];
+  return st;
+}
+}  // namespace
+
+PadPlan plan_pad(const Shape& x, const std::vector<int64_t>& pads, float value) {
+  const size_t r = x.size();
+  if (pads.size() != 2 * r)
+    throw InvalidArgument("pad: " + str(static_cast<int64_t>(pads.size())) + " pads for a " + str(static_cast<int64_t>(r)) +
+                          "-D input (need 2 per dim)");
+  PadPlan p{x, x, std::vector<int64_t>(pads.begin(), pads.begin() + r), value};
+  for (size_t i = 0; i < r; ++i) {
+    if (pads[i] < 0 || pads[i + r] < 0) throw Unsupported("pad: negative pads (cropping) are not supported");
+    p.out[i] = core::checked_add(core::checked_add(x[i], pads[i], "pad"), pads[i + r], "pad");
+  }
+  core::checked_numel(p.out, "pad");
+  return p;
+}
+
+void run_pad(const PadPlan& p, const float* x, float* y) {
+  const int64_t n = core::checked_numel(p.out, "pad");
+  std::fill(y, y + n, p.value);
+  const int r = static_cast<int>(p.in.size());
+  if (core::checked_numel(p.in, "pad") == 0) return;
+  const Shape os = strides_of(p.out);
+  const int64_t inner = r ? p.in[r - 1] : 1;
+  for_each_row(p.in, [&](int64_t row, const std::vector<int64_t>& idx) {
+    int64_t off = r ? p.begin[r - 1] : 0;
+    for (int i = 0; i + 1 < r; ++i) off += (idx[i] + p.begin[i]) * os[i];
+    std::memcpy(y + off, x + row * inner, static_cast<size_t>(inner) * sizeof(float));
+  });
+}
+
+ResizePlan plan_resize_nearest(const Shape& x, const std::vector<double>& scales, const std::vector<int64_t>& sizes) {
+  const size_t r = x.size();
+  ResizePlan p{x, x, std::vector<double>(r, 1.0)};
+  if (!sizes.empty()) {
+    if (sizes.size() != r) throw InvalidArgument("resize: sizes must have one value per dim");
+    for (size_t i = 0; i < r; ++i) {
+      if (sizes[i] < 1) throw InvalidArgument("resize: output sizes must be >= 1");
+      p.out[i] = sizes[i];
+      p.scales[i] = static_cast<double>(sizes[i]) / static_cast<double>(std::max<int64_t>(x[i], 1));
+    }
+  } else {
+    if (scales.size() != r) throw InvalidArgument("resize: scales must have one value per dim");
+    for (size_t i = 0; i < r; ++i) {
+      if (!(scales[i] > 0) || !std::isfinite(scales[i])) throw InvalidArgument("resize: scales must be finite and > 0");
+      const double o = std::floor(static_cast<double>(x[i]) * scales[i]);
+      if (o < 1 || o > 1e12) throw InvalidArgument("resize: output size " + std::to_string(o) + " is out of range");
+      p.out[i] = static_cast<int64_t>(o);
+      p.scales[i] = scales[i];
+    }
+  }
+  core::checked_numel(p.out, "resize");
+  return p;
+}
+
+void run_resize_nearest(const ResizePlan& p, const float* x, float* y) {
+  const int r = static_cast<int>(p.in.size());
+  if (core::checked_numel(p.out, "resize") == 0) return;
+  std::vector<std::vector<int64_t>> src(r);
+  for (int i = 0; i < r; ++i) {
+    src[i].resize(static_cast<size_t>(p.out[i]));
+    for (int64_t o = 0; o < p.out[i]; ++o)
+      src[i][o] = std::min<int64_t>(static_cast<int64_t>(std::floor(static_cast<double>(o) / p.scales[i])), p.in[i] - 1);
+  }
+  const Shape is = strides_of(p.in);
+  const int64_t inner = r ? p.out[r - 1] : 1;
+  for_each_row(p.out, [&](int64_t row, const std::vector<int64_t>& idx) {
+    int64_t off = 0;
+    for (int i = 0; i + 1 < r; ++i) off += src[i][idx[i]] * is[i];
+    float* yr = y + row * inner;
+    for (int64_t j = 0; j < inner; ++j) yr[j] = x[off + (r ? src[r - 1][j] : 0)];
   });
 }
 

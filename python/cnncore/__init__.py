@@ -13,6 +13,7 @@ from . import functional
 from . import nn
 from . import zoo
 from .model import Model, load
+from .onnx import load_onnx
 from .nn.init import manual_seed
 
 __version__ = _core.__version__
@@ -60,6 +61,6 @@ def get_max_isa():
 
 __all__ = [
     "__version__", "build_info", "set_num_threads", "get_num_threads", "set_max_isa", "get_max_isa",
-    "functional", "nn", "zoo", "Model", "load", "manual_seed", "errors", "CnncoreError", "InvalidArgumentError", "UnsupportedError", "ModelFormatError",
+    "functional", "nn", "zoo", "Model", "load", "load_onnx", "manual_seed", "errors", "CnncoreError", "InvalidArgumentError", "UnsupportedError", "ModelFormatError",
     "DeviceError",
 ]

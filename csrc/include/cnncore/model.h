@@ -59,6 +59,12 @@ class Model {
   /// weights are memory-mapped, not copied.
   static Model load(const std::string& path);
   static Model from_bytes(const void* data, size_t size);
+  /// Imports an ONNX model (docs/onnx.md) with cnncore's own protobuf decoder. Ops cnncore
+  /// lacks raise Unsupported listing every one; malformed files raise ModelFormatError. External
+  /// data must stay inside the model's folder.
+  static Model load_onnx(const std::string& path);
+  /// As load_onnx, from bytes (a model with external data needs a path).
+  static Model load_onnx_bytes(const void* data, size_t size);
   void save(const std::string& path) const;
   std::vector<uint8_t> to_bytes() const;
 
