@@ -77,3 +77,24 @@ def test_cpp_loads_a_model_saved_from_python(example_app, tmp_path):
     ramp = (np.arange(2 * 3 * 32 * 32) % 17).astype(np.float32)  # float32 arithmetic, as in run_model.cpp
     x = (ramp / np.float32(17) - np.float32(0.5)).reshape(2, 3, 32, 32)
     np.testing.assert_array_equal(got, model(x))  # the same library, the same plan: bit-exact
+
+
+def test_cpp_loads_onnx(example_app, tmp_path):
+    import numpy as np
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    import cnncore as cc
+    w = np.random.default_rng(0).standard_normal((4, 3, 3, 3)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["c"], ["r"]),
+         helper.make_node("GlobalAveragePool", ["r"], ["g"]), helper.make_node("Flatten", ["g"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [numpy_helper.from_array(w, "w")])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    out = _run([example_app / "run_model", path, 2, 3, 8, 8]).stdout.split("\n")
+    assert out[0] == "output [2, 4]", out[0]
+    ramp = (np.arange(2 * 3 * 8 * 8) % 17).astype(np.float32)
+    x = (ramp / np.float32(17) - np.float32(0.5)).reshape(2, 3, 8, 8)
+    got = np.array([float(v) for v in out[1:] if v], np.float32).reshape(2, 4)
+    np.testing.assert_array_equal(got, cc.load_onnx(path)(x))

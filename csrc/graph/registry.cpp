@@ -337,7 +337,8 @@ CompiledNode resize_nearest(const CompileCtx& c) {
     if (auto v = std::get_if<std::vector<double>>(&it->second)) scales = *v;
     else for (int64_t s : a.ints("scales", {})) scales.push_back(static_cast<double>(s));
   }
-  const auto plan = ops::plan_resize_nearest(c.shapes[0], scales, a.ints("sizes", {}));
+  const auto plan = ops::plan_resize_nearest(c.shapes[0], scales, a.ints("sizes", {}), a.s("coord", "asymmetric"),
+                                             a.s("rounding", "floor"));
   return {plan.out, 0, [plan](const float* const* in, float* y) { ops::run_resize_nearest(plan, in[0], y); }};
 }
 

@@ -37,8 +37,8 @@ const kernels::BiasAct& select_bias_act(const ActivationSpec& act, int64_t n) {
 }
 
 void check_activation(const ActivationSpec& act) {
-  if (act.kind == Activation::clip && !(act.alpha <= act.beta))
-    throw InvalidArgument("clip: min (" + std::to_string(act.alpha) + ") must be <= max (" + std::to_string(act.beta) + ")");
+  if (act.kind == Activation::clip && (std::isnan(act.alpha) || std::isnan(act.beta)))
+    throw InvalidArgument("clip: min and max must not be NaN");
   if (act.kind == Activation::softplus && !(act.alpha != 0.f && std::isfinite(act.alpha)))
     throw InvalidArgument("softplus: beta must be a finite non-zero number");
   if (!std::isfinite(act.alpha) && act.kind != Activation::clip)

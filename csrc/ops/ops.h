@@ -3,6 +3,7 @@
 // into plan_<op> (validate arguments, infer the output shape; throws InvalidArgument naming the
 // op and the values) and run_<op> (compute into caller-provided memory, tiled over threads;
 // never throws). The executor plans once per input shape and runs into planned buffers.
+#include <string>
 #include <vector>
 
 #include "cnncore/functional.h"
@@ -105,13 +106,17 @@ struct PadPlan {
 PadPlan plan_pad(const Shape& x, const std::vector<int64_t>& pads, float value);
 void run_pad(const PadPlan& plan, const float* x, float* y);
 
-/// Nearest-neighbour resize with ONNX's asymmetric coordinates and floor rounding (what
-/// PyTorch's nearest upsampling exports): y[i] = x[min(floor(i / scale), in - 1)] per dim.
+/// Nearest-neighbour resize (ONNX Resize, mode nearest). Per dim the source coordinate of
+/// output i is, by `coord`: asymmetric i/scale, half_pixel (i+0.5)/scale-0.5, pytorch_half_pixel
+/// (the same, 0 when out = 1), align_corners i*(in-1)/(out-1); `rounding` is floor, ceil,
+/// round_prefer_floor or round_prefer_ceil; the result is clamped to [0, in-1].
 struct ResizePlan {
   Shape in, out;
   std::vector<double> scales;
+  std::string coord = "asymmetric", rounding = "floor";
 };
-ResizePlan plan_resize_nearest(const Shape& x, const std::vector<double>& scales, const std::vector<int64_t>& sizes);
+ResizePlan plan_resize_nearest(const Shape& x, const std::vector<double>& scales, const std::vector<int64_t>& sizes,
+                               const std::string& coord = "asymmetric", const std::string& rounding = "floor");
 void run_resize_nearest(const ResizePlan& plan, const float* x, float* y);
 
 Shape plan_embedding(const Shape& indices, const Shape& weight);

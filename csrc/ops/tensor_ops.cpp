@@ -170,9 +170,14 @@ void run_pad(const PadPlan& p, const float* x, float* y) {
   });
 }
 
-ResizePlan plan_resize_nearest(const Shape& x, const std::vector<double>& scales, const std::vector<int64_t>& sizes) {
+ResizePlan plan_resize_nearest(const Shape& x, const std::vector<double>& scales, const std::vector<int64_t>& sizes,
+                               const std::string& coord, const std::string& rounding) {
   const size_t r = x.size();
-  ResizePlan p{x, x, std::vector<double>(r, 1.0)};
+  ResizePlan p{x, x, std::vector<double>(r, 1.0), coord, rounding};
+  if (coord != "asymmetric" && coord != "half_pixel" && coord != "pytorch_half_pixel" && coord != "align_corners")
+    throw Unsupported("resize: coordinate transformation '" + coord + "'");
+  if (rounding != "floor" && rounding != "ceil" && rounding != "round_prefer_floor" && rounding != "round_prefer_ceil")
+    throw Unsupported("resize: nearest mode '" + rounding + "'");
   if (!sizes.empty()) {
     if (sizes.size() != r) throw InvalidArgument("resize: sizes must have one value per dim");
     for (size_t i = 0; i < r; ++i) {
@@ -200,8 +205,20 @@ void run_resize_nearest(const ResizePlan& p, const float* x, float* y) {
   std::vector<std::vector<int64_t>> src(r);
   for (int i = 0; i < r; ++i) {
     src[i].resize(static_cast<size_t>(p.out[i]));
-    for (int64_t o = 0; o < p.out[i]; ++o)
-      src[i][o] = std::min<int64_t>(static_cast<int64_t>(std::floor(static_cast<double>(o) / p.scales[i])), p.in[i] - 1);
+    const double s = p.scales[i], in = static_cast<double>(p.in[i]), out = static_cast<double>(p.out[i]);
+    for (int64_t o = 0; o < p.out[i]; ++o) {
+      double c;
+      if (p.coord == "asymmetric") c = o / s;
+      else if (p.coord == "align_corners") c = out > 1 ? o * (in - 1) / (out - 1) : 0.0;
+      else if (p.coord == "pytorch_half_pixel" && out <= 1) c = 0.0;
+      else c = (o + 0.5) / s - 0.5;
+      double k;
+      if (p.rounding == "floor") k = std::floor(c);
+      else if (p.rounding == "ceil") k = std::ceil(c);
+      else if (p.rounding == "round_prefer_ceil") k = std::floor(c + 0.5);
+      else k = std::ceil(c - 0.5);  // round_prefer_floor
+      src[i][o] = std::clamp<int64_t>(static_cast<int64_t>(k), 0, p.in[i] - 1);
+    }
   }
   const Shape is = strides_of(p.in);
   const int64_t inner = r ? p.out[r - 1] : 1;

@@ -1,9 +1,10 @@
-// Loads a .cnnc model, runs it on an input of the given shape filled with a fixed ramp, and
-// prints the output shape and values:  run_model model.cnnc 1 1 32 32
+// Loads a .cnnc or .onnx model, runs it on an input of the given shape filled with a fixed ramp,
+// and prints the output shape and values:  run_model model.cnnc 1 1 32 32
 #include <cnncore/cnncore.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -11,7 +12,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    cnncore::Model model = cnncore::Model::load(argv[1]);
+    const std::string path = argv[1];
+    const bool onnx = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+    cnncore::Model model = onnx ? cnncore::Model::load_onnx(path) : cnncore::Model::load(path);
     cnncore::Shape shape;
     for (int i = 2; i < argc; ++i) shape.push_back(std::atoll(argv[i]));
     cnncore::Tensor x(shape);

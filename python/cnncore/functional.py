@@ -385,11 +385,13 @@ def gelu(input, approximate="none"):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     op = "hardtanh"
     lo, hi = _float(min_val, op, "min_val"), _float(max_val, op, "max_val")
+    if lo > hi:
+        raise InvalidArgumentError(f"hardtanh: min_val ({lo}) must be <= max_val ({hi})")
     return _act(input, op, "clip", lo, hi, inplace, ("clip", {"min": lo, "max": hi}))
 
 
 def clamp(input, min=None, max=None):
-    """Clips to [min, max]; either bound may be None (torch.clamp)."""
+    """Clips to [min, max]; either bound may be None; min > max gives max everywhere (torch.clamp)."""
     op = "clamp"
     if min is None and max is None:
         raise InvalidArgumentError("clamp: at least one of min and max must be given")

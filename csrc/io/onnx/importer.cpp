@@ -208,11 +208,32 @@ void Importer::conv_transpose() {
   const std::string x = fval(0);
   const Tensor& w = const_in(1, "ConvTranspose weight");
   if (w.rank() != 4) unsupported("ConvTranspose with " + std::to_string(w.rank() - 2) + " spatial dims");
-  if (n_->attr("output_shape")) unsupported("ConvTranspose with output_shape");
-  if (pad_mode(as("auto_pad", "NOTSET")) != "explicit") unsupported("ConvTranspose with auto_pad");
+  const Shape strides = aints("strides", {1, 1}), dil = aints("dilations", {1, 1});
+  Shape pads = aints("pads", {0, 0, 0, 0}), outpad = aints("output_padding", {0, 0});
+  const std::string mode = pad_mode(as("auto_pad", "NOTSET"));
+  const Shape out_shape = aints("output_shape", {});
+  if (!out_shape.empty() || mode == "same_upper" || mode == "same_lower") {
+    // ONNX: total_padding = stride*(in-1) + output_padding + (k-1)*dilation + 1 - output_shape
+    const Shape& xs = shape(x, 0);
+    if (shape(x, 1) != xs) unsupported("ConvTranspose with output_shape/auto_pad and a dynamic input size");
+    for (int a = 0; a < 2; ++a) {
+      const int64_t in_sz = xs[2 + a], k = w.dim(2 + a);
+      const int64_t target = out_shape.empty() ? in_sz * strides[a] : out_shape[out_shape.size() - 2 + a];
+      const int64_t total = strides[a] * (in_sz - 1) + outpad[a] + (k - 1) * dil[a] + 1 - target;
+      if (total < 0) {  // the output is longer than the full result: extend through output_padding
+        outpad[a] -= total;
+        pads[a] = pads[a + 2] = 0;
+        continue;
+      }
+      const bool upper = mode == "same_upper";
+      pads[a] = upper ? total / 2 : total - total / 2;
+      pads[a + 2] = total - pads[a];
+    }
+  } else if (mode == "valid") {
+    pads = {0, 0, 0, 0};
+  }
   emit("conv_transpose2d", {x, fval(1), has(2) ? fval(2) : ""},
-       {{"stride", aints("strides", {1, 1})}, {"dilation", aints("dilations", {1, 1})}, {"pads", aints("pads", {0, 0, 0, 0})},
-        {"output_padding", aints("output_padding", {0, 0})}, {"groups", ai("group", 1)}},
+       {{"stride", strides}, {"dilation", dil}, {"pads", pads}, {"output_padding", outpad}, {"groups", ai("group", 1)}},
        out0());
 }
 
@@ -244,8 +265,11 @@ void Importer::global_pool() {
 }
 
 void Importer::gemm() {
-  const std::string a = fval(0);
-  if (ai("transA", 0)) unsupported("Gemm with transA=1");
+  std::string a = fval(0);
+  if (ai("transA", 0)) {
+    if (shape(a, 0).size() != 2) throw InvalidArgument("onnx node '" + n_->name + "' (Gemm): A must be 2-D");
+    a = emit("permute", {a}, {{"perm", Shape{1, 0}}}, tmp("At"));
+  }
   const Tensor& b = const_in(1, "Gemm B");
   if (b.rank() != 2) throw InvalidArgument("onnx node '" + n_->name + "' (Gemm): B must be 2-D, got " + shape_str(b.shape()));
   const bool trans_b = ai("transB", 0) != 0;
@@ -258,17 +282,31 @@ void Importer::gemm() {
       for (int64_t k = 0; k < K; ++k) w.data()[n * K + k] = alpha * (trans_b ? b.data()[n * K + k] : b.data()[k * N + n]);
     wname = add_weight(in(1) + "#gemm", w);
   }
-  std::string bias;
+  std::string bias, extra;  // C as a bias vector, or as a broadcast addend after the product
   if (has(2)) {
-    const Tensor* c = weight_of(fval(2));
-    if (!c) unsupported("Gemm with a computed C");
-    if (c->numel() != N && c->numel() != 1)
-      throw InvalidArgument("onnx node '" + n_->name + "' (Gemm): C " + shape_str(c->shape()) + " does not broadcast to [" + std::to_string(N) + "]");
-    Tensor bv = Tensor::empty({N});
-    for (int64_t n = 0; n < N; ++n) bv.data()[n] = beta * c->data()[c->numel() == 1 ? 0 : n];
-    bias = beta == 1.f && c->rank() == 1 ? fval(2) : add_weight(in(2) + "#gemm", bv);
+    const std::string cv = fval(2);
+    const Tensor* c = weight_of(cv);
+    const bool vector_c = c && (c->numel() == 1 || (c->numel() == N && c->shape().back() == N && c->rank() <= 2 &&
+                                                    (c->rank() < 2 || c->dim(0) == 1)));
+    if (vector_c) {
+      Tensor bv = Tensor::empty({N});
+      for (int64_t n = 0; n < N; ++n) bv.data()[n] = beta * c->data()[c->numel() == 1 ? 0 : n];
+      bias = beta == 1.f && c->rank() == 1 && c->numel() == N ? cv : add_weight(in(2) + "#gemm", bv);
+    } else if (beta == 1.f) {
+      extra = cv;
+    } else if (c) {
+      Tensor scaled = c->clone();
+      for (int64_t i = 0; i < scaled.numel(); ++i) scaled.data()[i] *= beta;
+      extra = add_weight(in(2) + "#beta", scaled);
+    } else {
+      unsupported("Gemm with a computed C and beta != 1");
+    }
   }
-  emit("linear", {a, wname, bias}, {}, out0());
+  if (extra.empty()) {
+    emit("linear", {a, wname, bias}, {}, out0());
+  } else {
+    emit("add", {emit("linear", {a, wname, ""}, {}, tmp("mm")), extra}, {}, out0());
+  }
 }
 
 void Importer::matmul() {
@@ -319,10 +357,22 @@ void Importer::clip() {
 
 void Importer::prelu() {
   const std::string x = fval(0);
-  const Tensor& s = const_in(1, "PRelu slope");
-  const int64_t C = shape(x, 0).size() >= 2 ? shape(x, 0)[1] : 1;
-  if (s.numel() != 1 && s.numel() != C) unsupported("PRelu with a slope of shape " + shape_str(s.shape()));
-  emit("prelu", {x, add_weight(in(1) + "#flat", s.reshaped({s.numel()}))}, {}, out0());
+  const std::string sv = fval(1);
+  const Tensor* s = weight_of(sv);
+  const Shape& xs = shape(x, 0);
+  const int64_t C = xs.size() >= 2 ? xs[1] : 1;
+  // The per-channel form ([C], [C,1,...], or one value) maps to prelu; anything else broadcasts
+  // as relu(x) + slope * min(x, 0).
+  bool per_channel = s && (s->numel() == 1 || (s->numel() == C && xs.size() >= 2 && s->rank() <= static_cast<int>(xs.size()) - 1 &&
+                                                s->dim(0) == C));
+  if (per_channel) {
+    emit("prelu", {x, add_weight(in(1) + "#flat", s->reshaped({s->numel()}))}, {}, out0());
+    return;
+  }
+  Tensor zero({});
+  const std::string neg = emit("min", {x, add_weight(out0() + "#zero", zero)}, {}, tmp("neg"));
+  const std::string pos = emit("relu", {x}, {}, tmp("pos"));
+  emit("add", {pos, emit("mul", {neg, sv}, {}, tmp("scaled"))}, {}, out0());
 }
 
 void Importer::softmax() {
@@ -365,9 +415,15 @@ void Importer::binary() {
   static const std::map<std::string, std::string> ops{{"Add", "add"}, {"Sub", "sub"}, {"Mul", "mul"}, {"Div", "div"},
                                                       {"Max", "max"}, {"Min", "min"}};
   const std::string& t = n_->op_type;
-  if ((t == "Max" || t == "Min") && n_->inputs.size() == 1) {
-    alias_[out0()] = fval(0);
-    define(out0());
+  if ((t == "Max" || t == "Min") && n_->inputs.size() != 2) {  // variadic: a chain of pairs
+    if (n_->inputs.empty()) throw ModelFormatError("onnx: " + t + " '" + n_->name + "' has no inputs");
+    std::string acc = fval(0);
+    for (size_t i = 1; i < n_->inputs.size(); ++i)
+      acc = emit(ops.at(t), {acc, fval(i)}, {}, i + 1 == n_->inputs.size() ? out0() : tmp("chain"));
+    if (n_->inputs.size() == 1) {
+      alias_[out0()] = acc;
+      define(out0());
+    }
     return;
   }
   if (n_->inputs.size() != 2) unsupported(t + " with " + std::to_string(n_->inputs.size()) + " inputs");
@@ -728,14 +784,33 @@ void Importer::resize() {
       sizes = s.v[0];
     }
   }
+  std::string ct = "asymmetric", nm = "floor";
   if (!upsample && opset_ >= 11) {
-    const std::string ct = as("coordinate_transformation_mode", "half_pixel"), nm = as("nearest_mode", "round_prefer_floor");
-    const bool integer_scales = !scales.empty() && std::all_of(scales.begin(), scales.end(), [](double s) { return s >= 1 && s == std::floor(s); });
-    const bool ok = (ct == "asymmetric" && nm == "floor") ||
-                    (integer_scales && (ct == "half_pixel" || ct == "pytorch_half_pixel") && nm.rfind("round_prefer", 0) == 0);
-    if (!ok) unsupported("Resize with coordinate_transformation_mode '" + ct + "' and nearest_mode '" + nm + "'");
+    ct = as("coordinate_transformation_mode", "half_pixel");
+    nm = as("nearest_mode", "round_prefer_floor");
+    if (ct == "tf_crop_and_resize" || ct == "tf_half_pixel_for_nn" || ct == "half_pixel_symmetric")
+      unsupported("Resize with coordinate_transformation_mode '" + ct + "'");
+    if (ai("keep_aspect_ratio_policy", 0) && as("keep_aspect_ratio_policy", "stretch") != "stretch")
+      unsupported("Resize with keep_aspect_ratio_policy");
+    const auto axes = aints("axes", {});
+    if (!axes.empty()) {  // opset 18: scales/sizes given for these axes only
+      const int64_t r = static_cast<int64_t>(shape(x, 0).size());
+      std::vector<double> s2(r, 1.0);
+      Shape z2 = shape(x, 0);
+      for (size_t k = 0; k < axes.size(); ++k) {
+        const int64_t ax = axes[k] < 0 ? axes[k] + r : axes[k];
+        if (ax < 0 || ax >= r) throw InvalidArgument("onnx node '" + n_->name + "' (Resize): axis out of range");
+        if (!scales.empty()) s2[ax] = scales.at(k);
+        if (!sizes.empty()) z2[ax] = sizes.at(k);
+      }
+      if (!scales.empty()) scales = s2;
+      if (!sizes.empty()) sizes = z2;
+    }
   }
-  std::map<std::string, AttrValue> a;
+  if (!sizes.empty() && opset_ >= 18 && n_->attr("keep_aspect_ratio_policy") &&
+      as("keep_aspect_ratio_policy", "stretch") != "stretch")
+    unsupported("Resize with keep_aspect_ratio_policy '" + as("keep_aspect_ratio_policy", "") + "'");
+  std::map<std::string, AttrValue> a{{"coord", ct}, {"rounding", nm}};
   if (!sizes.empty()) a["sizes"] = sizes;
   else a["scales"] = scales;
   emit("resize_nearest", {x}, a, out0());

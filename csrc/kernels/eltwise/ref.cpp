@@ -10,7 +10,10 @@ float activate(float v, const ActivationSpec& a) {
     case Activation::identity: return v;
     case Activation::relu: return v < 0.f ? 0.f : v;  // NaN propagates
     case Activation::leaky_relu: return v < 0.f ? a.alpha * v : v;
-    case Activation::clip: return v < a.alpha ? a.alpha : (v > a.beta ? a.beta : v);
+    case Activation::clip: {  // min(max(v, lo), hi): hi when lo > hi, as ONNX Clip and torch.clamp
+      const float t = v < a.alpha ? a.alpha : v;
+      return t > a.beta ? a.beta : t;
+    }
     case Activation::hardsigmoid: {
       const float t = a.alpha * v + a.beta;
       return t < 0.f ? 0.f : (t > 1.f ? 1.f : t);
