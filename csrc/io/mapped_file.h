@@ -13,6 +13,10 @@ struct MappedFile {
   ~MappedFile();
 };
 
+/// Drops the whole pages inside [p, p + n) of a file mapping from memory once their bytes have
+/// been copied (they would be re-read from the file if touched again). Only for file mappings.
+void release_mapped_pages(const void* p, size_t n);
+
 /// Maps `path` (throws IoError when it cannot be opened or is not a regular file; an empty file
 /// maps to size 0).
 std::shared_ptr<MappedFile> map_file(const std::string& path);

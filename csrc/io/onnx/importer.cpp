@@ -31,7 +31,8 @@ struct Skip {};  // a node depends on an unsupported one: not converted, not rep
 
 class Importer {
  public:
-  Importer(const ModelProto& m, std::string dir) : m_(m), dir_(std::move(dir)) {}
+  Importer(const ModelProto& m, std::string dir, bool from_mapping)
+      : m_(m), dir_(std::move(dir)), from_mapping_(from_mapping) {}
   Graph run();
 
  private:
@@ -167,6 +168,7 @@ class Importer {
 
   const ModelProto& m_;
   std::string dir_;
+  bool from_mapping_;  // tensor bytes lie in a file mapping (pages may be released after copying)
   int64_t opset_ = 0;
   Graph g_;
   const NodeProto* n_ = nullptr;
@@ -854,7 +856,7 @@ Graph Importer::run() {
     if (!used_.count(t.name)) continue;
     define(t.name);
     if (is_float_type(t.dtype)) {
-      g_.weights[t.name] = float_tensor(t, dir_);
+      g_.weights[t.name] = float_tensor(t, dir_, from_mapping_);
       shapes_[0][t.name] = shapes_[1][t.name] = g_.weights[t.name].shape();
     } else if (is_int_type(t.dtype)) {
       const auto v = int_tensor(t, dir_);
@@ -931,9 +933,9 @@ Graph Importer::run() {
 
 }  // namespace
 
-Model import_model(const uint8_t* data, size_t size, const std::string& dir) {
+Model import_model(const uint8_t* data, size_t size, const std::string& dir, bool from_mapping) {
   const ModelProto m = parse_model(data, size);
-  Graph g = Importer(m, dir).run();
+  Graph g = Importer(m, dir, from_mapping).run();
   try {
     return Model(std::move(g));
   } catch (const InvalidArgument& e) {

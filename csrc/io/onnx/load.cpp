@@ -8,7 +8,7 @@
 
 namespace cnncore::io {
 namespace onnx {
-Model import_model(const uint8_t* data, size_t size, const std::string& dir);
+Model import_model(const uint8_t* data, size_t size, const std::string& dir, bool from_mapping);
 }
 
 Model load_onnx_file(const std::string& path) {
@@ -19,12 +19,12 @@ Model load_onnx_file(const std::string& path) {
   std::string dir(real);
   dir = dir.substr(0, dir.find_last_of('/'));
   if (dir.empty()) dir = "/";
-  return onnx::import_model(map->data, map->size, dir);
+  return onnx::import_model(map->data, map->size, dir, true);
 }
 
 Model load_onnx_bytes(const void* data, size_t size) {
   if (size == 0) throw ModelFormatError("onnx: empty model");
-  return onnx::import_model(static_cast<const uint8_t*>(data), size, "");
+  return onnx::import_model(static_cast<const uint8_t*>(data), size, "", false);
 }
 
 }  // namespace cnncore::io

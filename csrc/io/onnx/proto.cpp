@@ -13,6 +13,7 @@
 
 #include "cnncore/error.h"
 #include "core/shape.h"
+#include "io/mapped_file.h"
 
 namespace cnncore::io::onnx {
 namespace {
@@ -417,7 +418,7 @@ const uint8_t* payload(const TensorProto& t, const std::string& dir, int64_t num
 }
 }  // namespace
 
-Tensor float_tensor(const TensorProto& t, const std::string& dir) {
+Tensor float_tensor(const TensorProto& t, const std::string& dir, bool release_source) {
   const int64_t n = tensor_numel(t);
   std::vector<uint8_t> hold;
   const uint8_t* p = payload(t, dir, n, hold);
@@ -449,6 +450,7 @@ Tensor float_tensor(const TensorProto& t, const std::string& dir) {
   } else {
     throw Unsupported("onnx: tensor '" + t.name + "' is not a float tensor (type " + std::to_string(t.dtype) + ")");
   }
+  if (release_source && t.raw && p == t.raw) release_mapped_pages(t.raw, t.raw_size);
   return out;
 }
 

@@ -77,7 +77,9 @@ ModelProto parse_model(const uint8_t* data, size_t size);
 int64_t tensor_numel(const TensorProto& t);
 /// Float tensor data (FLOAT, DOUBLE, FLOAT16) copied once into an aligned Tensor. External data
 /// is read from `dir` (must stay inside it); throws ModelFormatError / Unsupported.
-Tensor float_tensor(const TensorProto& t, const std::string& dir);
+/// With release_source, the tensor's bytes lie in a file mapping whose pages may be dropped
+/// after the copy (keeps peak memory near one copy of the weights).
+Tensor float_tensor(const TensorProto& t, const std::string& dir, bool release_source = false);
 /// Integer tensor data (INT64, INT32, INT16, INT8, UINT8, BOOL, UINT16, UINT32, UINT64).
 std::vector<int64_t> int_tensor(const TensorProto& t, const std::string& dir);
 bool is_float_type(int32_t dtype);
