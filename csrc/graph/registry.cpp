@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "cnncore/error.h"
+#include "ops/conv_gemm.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -111,11 +112,13 @@ CompiledNode conv2d(const CompileCtx& c) {
   const ops::Epilogue e0 = epilogue(c, 3, plan.out);
   const bool res = c.has(3);
   const auto& p = plan.p;
+  // Weights known at compile time are packed once for the GEMM kernel.
+  std::shared_ptr<const ops::PackedConv> packed = c.consts[1] ? ops::pack_conv(plan, c.consts[1]->data()) : nullptr;
   return {plan.out, plan.N * p.K * p.OH * p.OW * (p.C / p.groups) * p.kh * p.kw,
-          [plan, e0, res](const float* const* in, float* out) {
+          [plan, e0, res, packed](const float* const* in, float* out) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;
-            ops::run_conv(plan, in[0], in[1], in[2], out, e);
+            ops::run_conv(plan, in[0], in[1], in[2], out, e, packed.get());
           }};
 }
 
@@ -137,10 +140,11 @@ CompiledNode conv1d(const CompileCtx& c) {
   const ops::Epilogue e0 = epilogue(c, 3, out);
   const bool res = c.has(3);
   const auto& p = plan.p;
-  return {out, plan.N * p.K * p.OW * (p.C / p.groups) * p.kw, [plan, e0, res](const float* const* in, float* y) {
+  std::shared_ptr<const ops::PackedConv> packed = c.consts[1] ? ops::pack_conv(plan, c.consts[1]->data()) : nullptr;
+  return {out, plan.N * p.K * p.OW * (p.C / p.groups) * p.kw, [plan, e0, res, packed](const float* const* in, float* y) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;
-            ops::run_conv(plan, in[0], in[1], in[2], y, e);
+            ops::run_conv(plan, in[0], in[1], in[2], y, e, packed.get());
           }};
 }
 

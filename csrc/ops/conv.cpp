@@ -1,6 +1,7 @@
 // Convolution ops: validation and shape inference (plan), tiling over output planes (run).
 #include "kernels/conv/conv.h"
 #include "ops/op_util.h"
+#include "ops/conv_gemm.h"
 #include "ops/ops.h"
 
 namespace cnncore::ops {
@@ -113,7 +114,16 @@ ConvPlan plan_conv_transpose2d(const Shape& x, const Shape& w, const Shape* bias
   return plan;
 }
 
-void run_conv(const ConvPlan& plan, const float* x, const float* w, const float* b, float* y, const Epilogue& e) {
+void run_conv(const ConvPlan& plan, const float* x, const float* w, const float* b, float* y, const Epilogue& e,
+              const PackedConv* packed) {
+  if (packed && static_cast<int>(packed->isa) <= static_cast<int>(active_isa())) {
+    run_conv_gemm(plan, *packed, x, b, y, e);
+    return;
+  }
+  if (auto pw = pack_conv(plan, w)) {  // packed per call (the graph packs once at compile time)
+    run_conv_gemm(plan, *pw, x, b, y, e);
+    return;
+  }
   const kernels::ConvParams& p = plan.p;
   const int64_t plane = p.OH * p.OW;
   const int64_t work = plane * (p.C / p.groups) * p.kh * p.kw;

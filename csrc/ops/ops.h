@@ -30,7 +30,12 @@ ConvPlan plan_conv2d(const Shape& x, const Shape& w, const Shape* bias, const Co
 ConvPlan plan_conv_transpose2d(const Shape& x, const Shape& w, const Shape* bias, const ConvTranspose2dOptions& o);
 /// Conv2dOptions of the 2-D problem that computes conv1d (H = 1).
 Conv2dOptions conv1d_as_2d(const Conv1dOptions& o);
-void run_conv(const ConvPlan& plan, const float* x, const float* w, const float* b, float* y, const Epilogue& e = {});
+struct PackedConv;
+/// Runs a planned convolution. `packed` (from pack_conv, conv_gemm.h) selects the GEMM path with
+/// pre-packed weights; without it the weights are packed per call when a SIMD GEMM applies, and
+/// the reference kernel runs otherwise.
+void run_conv(const ConvPlan& plan, const float* x, const float* w, const float* b, float* y, const Epilogue& e = {},
+              const PackedConv* packed = nullptr);
 
 enum class PoolKind { max, avg, adaptive_max, adaptive_avg };
 struct PoolPlan {

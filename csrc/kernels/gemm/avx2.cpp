@@ -1,0 +1,43 @@
+// AVX2 GEMM microkernel: 6 x 16 tile in 12 ymm accumulators.
+#include <immintrin.h>
+
+#include "kernels/gemm/gemm.h"
+
+namespace cnncore::kernels::avx2 {
+namespace {
+constexpr int MR = 6, NR = 16;
+
+inline __m256i mask_for(int n) {
+  alignas(32) static const int kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - (n < 0 ? 0 : n > 8 ? 8 : n)));
+}
+
+void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
+  __m256 acc[MR][2];
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256 b0 = _mm256_loadu_ps(b + p * NR), b1 = _mm256_loadu_ps(b + p * NR + 8);
+    const float* ap = a + p * MR;
+    for (int i = 0; i < MR; ++i) {
+      const __m256 ai = _mm256_broadcast_ss(ap + i);
+      acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+    }
+  }
+  const __m256i m0 = mask_for(n), m1 = mask_for(n - 8);
+  for (int i = 0; i < m; ++i) {
+    float* ci = c + i * ldc;
+    __m256 v0 = acc[i][0], v1 = acc[i][1];
+    if (accumulate) {
+      v0 = _mm256_add_ps(_mm256_maskload_ps(ci, m0), v0);
+      v1 = _mm256_add_ps(_mm256_maskload_ps(ci + 8, m1), v1);
+    }
+    _mm256_maskstore_ps(ci, m0, v0);
+    _mm256_maskstore_ps(ci + 8, m1, v1);
+  }
+}
+}  // namespace
+
+extern const GemmUkernel gemm_ukernel{MR, NR, run};
+
+}  // namespace cnncore::kernels::avx2

@@ -1,0 +1,39 @@
+#pragma once
+// GEMM microkernels: C[m x n] (+)= A_panel * B_panel for one register tile. A is packed in
+// panels of MR rows (k-major: a[k*MR + i]), B in panels of NR columns (b[k*NR + j]); m <= MR and
+// n <= NR cover edge tiles. Each variant fixes its MR x NR; pack_a / pack_b (pack.cpp) lay out
+// panels for any MR / NR, so every variant shares the same packing code.
+#include <cstdint>
+
+#include "core/dispatch.h"
+
+namespace cnncore::kernels {
+
+struct GemmUkernel {
+  int mr, nr;
+  /// C[i*ldc + j] = (accumulate ? C : 0) + sum_k a[k*MR + i] * b[k*NR + j], i < m, j < n.
+  void (*run)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate);
+};
+
+#define CNNCORE_KERNEL(ns, isa) \
+  namespace ns {                \
+  extern const GemmUkernel gemm_ukernel; \
+  }
+#include "kernels/gemm/gemm.inc"
+#undef CNNCORE_KERNEL
+
+#define CNNCORE_KERNEL(ns, isa) +1
+constexpr int kGemmCount = 0
+#include "kernels/gemm/gemm.inc"
+    ;
+#undef CNNCORE_KERNEL
+extern const core::Kernel<const GemmUkernel*> kGemmKernels[kGemmCount];
+
+/// Packs rows [m0, m0+m) x cols [k0, k0+kc) of row-major A (lda) into one MR-row panel,
+/// zero-filling rows past m.
+void pack_a(const float* A, int64_t lda, int64_t m0, int m, int64_t k0, int64_t kc, int mr, float* out);
+/// Packs rows [k0, k0+kc) x cols [n0, n0+n) of row-major B (ldb) into one NR-column panel,
+/// zero-filling columns past n.
+void pack_b(const float* B, int64_t ldb, int64_t k0, int64_t kc, int64_t n0, int n, int nr, float* out);
+
+}  // namespace cnncore::kernels

@@ -1,0 +1,26 @@
+#pragma once
+// Convolution as GEMM (implicit im2col into packed panels) for the SIMD microkernels.
+#include <memory>
+
+#include "kernels/gemm/gemm.h"
+#include "ops/ops.h"
+
+namespace cnncore::ops {
+
+/// Weights packed for one GEMM microkernel: per group and K chunk, MR-row panels.
+struct PackedConv {
+  const kernels::GemmUkernel* uk = nullptr;
+  Isa isa = Isa::scalar;
+  int64_t groups = 1, M = 0, K = 0, kc = 0;  // per group: M output channels, K = C/groups*kh*kw
+  std::shared_ptr<float> data;
+  const float* panel(int64_t g, int64_t chunk, int64_t mpanel) const;
+};
+
+/// The packed weights for the best GEMM kernel the ISA cap allows, or null when the reference
+/// path runs this problem (scalar cap, transposed or depthwise convolution).
+std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w);
+/// Runs the planned convolution with packed weights (see run_conv for the epilogue).
+void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
+                   const Epilogue& e);
+
+}  // namespace cnncore::ops

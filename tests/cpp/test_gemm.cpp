@@ -1,0 +1,57 @@
+// Every GEMM microkernel in the dispatch list against the reference microkernel's definition
+// (plain sums in double), for every edge tile shape, with and without accumulation, at each
+// ISA level the CPU has.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "check.h"
+#include "cnncore/runtime.h"
+#include "kernels/gemm/gemm.h"
+
+using namespace cnncore;
+
+int main() {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> ud(-1.f, 1.f);
+  int tested = 0;
+  for (int ki = 0; ki < kernels::kGemmCount; ++ki) {
+    const auto& k = kernels::kGemmKernels[ki];
+    if (static_cast<int>(k.isa) > static_cast<int>(cpu_isa())) continue;
+    ++tested;
+    const kernels::GemmUkernel& uk = *k.fn;
+    for (int64_t K : {1, 2, 7, 64, 300}) {
+      // A [mr x K] and B [K x nr] full panels, packed through the shared packing code.
+      std::vector<float> A(uk.mr * K), B(K * uk.nr), ap(uk.mr * K), bp(K * uk.nr);
+      for (auto& v : A) v = ud(rng);
+      for (auto& v : B) v = ud(rng);
+      for (int m = 1; m <= uk.mr; ++m) {
+        for (int n = 1; n <= uk.nr; ++n) {
+          kernels::pack_a(A.data(), K, 0, m, 0, K, uk.mr, ap.data());
+          kernels::pack_b(B.data(), uk.nr, 0, K, 0, n, uk.nr, bp.data());
+          for (int accumulate = 0; accumulate < 2; ++accumulate) {
+            const int64_t ldc = uk.nr + 3;
+            std::vector<float> C(uk.mr * ldc, 0.5f);
+            uk.run(K, ap.data(), bp.data(), C.data(), ldc, m, n, accumulate != 0);
+            bool ok = true;
+            for (int i = 0; i < uk.mr; ++i)
+              for (int64_t j = 0; j < ldc; ++j) {
+                if (i >= m || j >= n) {
+                  ok = ok && C[i * ldc + j] == 0.5f;  // nothing outside the tile is written
+                  continue;
+                }
+                double s = accumulate ? 0.5 : 0.0;
+                for (int64_t p = 0; p < K; ++p) s += static_cast<double>(A[i * K + p]) * B[p * uk.nr + j];
+                ok = ok && std::fabs(C[i * ldc + j] - s) <= 4 * 1.2e-7 * (K + 1);
+              }
+            CHECK(ok);
+            if (!ok) std::fprintf(stderr, "  gemm %s K=%lld m=%d n=%d acc=%d\n", k.name, (long long)K, m, n, accumulate);
+          }
+        }
+      }
+    }
+  }
+  CHECK(tested >= 1);
+  std::printf("gemm microkernels tested on this CPU: %d of %d\n", tested, kernels::kGemmCount);
+  return report("test_gemm");
+}
