@@ -197,6 +197,10 @@ PYBIND11_MODULE(_core, m) {
   m.def("set_num_threads", &set_num_threads);
   m.def("get_num_threads", &get_num_threads);
   m.def("available_cpus", &available_cpus);
+  m.def("peak_gflops", [](const std::string& isa, int threads) {
+    py::gil_scoped_release nogil;
+    return measure_peak_gflops(parse_isa(isa), threads);
+  });
   m.def("set_max_isa", [](const std::string& isa) { set_max_isa(parse_isa(isa)); });
   m.def("get_max_isa", [] { return std::string(isa_name(max_isa())); });
   m.def("active_isa", [] { return std::string(isa_name(active_isa())); });

@@ -31,6 +31,10 @@ int get_num_threads();
 /// CPUs this process may run on (affinity mask and cgroup CPU quota).
 int available_cpus();
 
+/// Measured peak FMA throughput in GFLOP/s of `threads` threads at `isa` (best of 3 short
+/// runs of register-only FMA chains); throws Unsupported when the CPU lacks the ISA.
+double measure_peak_gflops(Isa isa, int threads);
+
 /// Library version, e.g. "0.1.0".
 const char* version();
 

@@ -10,10 +10,12 @@ constexpr int MR = 8, NR = 32;
 
 void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
   __m512 acc[MR][2];
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   for (int64_t p = 0; p < k; ++p) {
     const __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
     const float* ap = a + p * MR;
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m512 ai = _mm512_set1_ps(ap[i]);
       acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);

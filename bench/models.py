@@ -1,0 +1,167 @@
+"""Model benchmark: cnncore beside ONNX Runtime, OpenVINO and PyTorch, in one run, same weights.
+
+    python bench/models.py                       # the default set, batch 1, 2 threads
+    python bench/models.py --models resnet50 resnet18 --batch 1 8 --threads 1 2 --runs 10
+
+Each zoo model is built with random weights (seed 0). PyTorch runs an equivalent definition
+(tests/python/torch_zoo.py) loaded with the same state_dict; ONNX Runtime and OpenVINO run its
+ONNX export (OpenVINO with INFERENCE_PRECISION_HINT=f32, which it would otherwise lower to bf16
+on AVX-512 BF16 CPUs). Peers that are not installed are skipped with a note. The table gives the
+median time and min-max over the runs, effective GFLOP/s, the percentage of the machine's
+measured peak (cnncore's FMA probe at the same thread count), the ratio to the best peer and the
+maximum relative error against PyTorch.
+"""
+import argparse
+import io
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
+
+import cnncore as cc  # noqa: E402
+
+SHAPES = {"lenet5": (1, 32, 32), "text_cnn": (50,)}
+DEFAULT = ["resnet50", "resnet18", "mobilenet_v2", "googlenet", "alexnet", "vgg16", "lenet5", "text_cnn"]
+
+
+def timeit(fn, runs, warmup=2):
+    for _ in range(warmup):
+        fn()
+    t = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        t.append(time.perf_counter() - t0)
+    return np.array(t) * 1e3
+
+
+def build(name):
+    cc.manual_seed(0)
+    kw = {"vocab_size": 10000, "embed_dim": 300} if name == "text_cnn" else {}
+    extra = {"lrn": False} if name == "googlenet" else {}  # torchvision's forward, exportable
+    model = getattr(cc.zoo, name)(**kw, **extra)
+    shape = SHAPES.get(name, (3, 224, 224))
+    return model, shape
+
+
+def torch_model(name, model):
+    try:
+        import torch
+        import torch_zoo
+    except ImportError:
+        return None
+    kw = {"vocab_size": 10000, "embed_dim": 300, "num_filters": 100} if name == "text_cnn" else {}
+    if name == "googlenet":
+        kw = {"lrn": False}
+    tm = torch_zoo.build(name, 2 if name == "text_cnn" else (10 if name == "lenet5" else 1000), **kw).eval()
+    tm.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in model.state_dict().items()})
+    return tm
+
+
+def export_onnx(tm, x):
+    import torch
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(tm, (torch.from_numpy(x),), buf, dynamo=False, input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}}, opset_version=17)
+    return buf.getvalue()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", nargs="+", default=DEFAULT)
+    ap.add_argument("--batch", nargs="+", type=int, default=[1])
+    ap.add_argument("--threads", nargs="+", type=int, default=[2])
+    ap.add_argument("--runs", type=int, default=10)
+    args = ap.parse_args()
+    notes = []
+    try:
+        import torch
+    except ImportError:
+        torch = None
+        notes.append("PyTorch not installed: skipped (and no ONNX export for the other peers)")
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        ort = None
+        notes.append("onnxruntime not installed: skipped")
+    try:
+        import openvino as ov
+    except ImportError:
+        ov = None
+        notes.append("openvino not installed: skipped")
+    isa = cc.build_info()["isa_active"]
+    peaks = {t: cc._core.peak_gflops(isa, t) if isa != "scalar" else float("nan") for t in args.threads}
+    print(f"cnncore {cc.__version__}, ISA {isa}; measured peak: " +
+          ", ".join(f"{t} thread(s) {p:.0f} GFLOP/s" for t, p in peaks.items()))
+    rows = []
+    for name in args.models:
+        model, shape = build(name)
+        tm = torch_model(name, model) if torch is not None else None
+        compiled = model.to_model()
+        for batch in args.batch:
+            rng = np.random.default_rng(0)
+            x = rng.integers(0, 10000, (batch,) + shape) if name == "text_cnn" else \
+                rng.standard_normal((batch,) + shape).astype(np.float32)
+            flops = compiled.summary(shape, batch_size=batch, print_table=False).total_flops
+            onnx_bytes = export_onnx(tm, x) if tm is not None and (ort or ov) else None
+            for threads in args.threads:
+                res = {}
+                cc.set_num_threads(threads)
+                y = compiled(x)
+                res["cnncore"] = timeit(lambda: compiled(x), args.runs)
+                err = float("nan")
+                if tm is not None:
+                    torch.set_num_threads(threads)
+                    tx = torch.from_numpy(x)
+                    with torch.no_grad():
+                        ty = tm(tx).numpy()
+                        res["pytorch"] = timeit(lambda: tm(tx), args.runs)
+                    err = float(np.abs(y - ty).max() / max(np.abs(ty).max(), 1e-12))
+                if ort is not None and onnx_bytes is not None:
+                    so = ort.SessionOptions()
+                    so.intra_op_num_threads = threads
+                    so.inter_op_num_threads = 1
+                    sess = ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
+                    feed = {"input": x}
+                    res["onnxruntime"] = timeit(lambda: sess.run(None, feed), args.runs)
+                if ov is not None and onnx_bytes is not None:
+                    core = ov.Core()
+                    m = core.read_model(onnx_bytes)
+                    cm = core.compile_model(m, "CPU", {"INFERENCE_PRECISION_HINT": "f32",
+                                                       "INFERENCE_NUM_THREADS": threads})
+                    req = cm.create_infer_request()
+                    res["openvino"] = timeit(lambda: req.infer({0: x}), args.runs)
+                peers = {k: np.median(v) for k, v in res.items() if k != "cnncore"}
+                best = min(peers.items(), key=lambda kv: kv[1]) if peers else (None, float("nan"))
+                med = np.median(res["cnncore"])
+                rows.append((name, batch, threads, med, res["cnncore"].min(), res["cnncore"].max(), flops / med / 1e6,
+                             100 * flops / med / 1e6 / peaks[threads], best[0], best[1], med / best[1], err,
+                             {k: np.median(v) for k, v in res.items()}))
+                print(f"  {name} b{batch} t{threads}: cnncore {med:.2f} ms; " +
+                      ", ".join(f"{k} {v:.2f} ms" for k, v in peers.items()), flush=True)
+    print()
+    print("| model | batch | threads | cnncore median ms (min-max) | GFLOP/s | % of peak | best peer (ms) | cnncore / best | max rel err vs PyTorch |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+    for r in rows:
+        name, b, t, med, lo, hi, gf, pct, bp, bms, ratio, err, _ = r
+        print(f"| {name} | {b} | {t} | {med:.2f} ({lo:.2f}-{hi:.2f}) | {gf:.1f} | {pct:.0f}% | "
+              f"{bp} ({bms:.2f}) | {ratio:.2f} | {err:.1e} |")
+    print()
+    print("| model | batch | threads | " + " | ".join(sorted({k for r in rows for k in r[12]})) + " |")
+    keys = sorted({k for r in rows for k in r[12]})
+    print("| --- | ---: | ---: | " + " | ".join("---:" for _ in keys) + " |")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | " + " | ".join(f"{r[12][k]:.2f}" if k in r[12] else "-" for k in keys) + " |")
+    for n in notes:
+        print(f"note: {n}")
+
+
+if __name__ == "__main__":
+    main()
