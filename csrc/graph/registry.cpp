@@ -7,6 +7,7 @@
 
 #include "cnncore/error.h"
 #include "ops/conv_gemm.h"
+#include "ops/linear_gemm.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -222,10 +223,11 @@ CompiledNode linear(const CompileCtx& c) {
   const auto plan = ops::plan_linear(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr);
   const ops::Epilogue e0 = epilogue(c, 3, plan.out_shape);
   const bool res = c.has(3);
-  return {plan.out_shape, plan.rows * plan.in * plan.out, [plan, e0, res](const float* const* in, float* y) {
+  std::shared_ptr<const ops::PackedLinear> packed = c.consts[1] ? ops::pack_linear(plan, c.consts[1]->data()) : nullptr;
+  return {plan.out_shape, plan.rows * plan.in * plan.out, [plan, e0, res, packed](const float* const* in, float* y) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;
-            ops::run_linear(plan, in[0], in[1], in[2], y, e);
+            ops::run_linear(plan, in[0], in[1], in[2], y, e, packed.get());
           }};
 }
 

@@ -1,6 +1,7 @@
 // linear (fully connected): x [..., in] @ weight[out, in]^T + bias, with a fused epilogue.
 #include "kernels/linear/linear.h"
 #include "ops/op_util.h"
+#include "ops/linear_gemm.h"
 #include "ops/ops.h"
 
 namespace cnncore::ops {
@@ -25,7 +26,17 @@ LinearPlan plan_linear(const Shape& x, const Shape& w, const Shape* bias) {
   return plan;
 }
 
-void run_linear(const LinearPlan& plan, const float* x, const float* w, const float* b, float* y, const Epilogue& e) {
+void run_linear(const LinearPlan& plan, const float* x, const float* w, const float* b, float* y, const Epilogue& e,
+                const PackedLinear* packed) {
+  if (plan.rows == 0) return;
+  if (packed && static_cast<int>(packed->isa) <= static_cast<int>(active_isa())) {
+    run_linear_gemm(plan, *packed, x, b, y, e);
+    return;
+  }
+  if (auto pw = pack_linear(plan, w)) {  // packed per call (the graph packs once at compile time)
+    run_linear_gemm(plan, *pw, x, b, y, e);
+    return;
+  }
   const int64_t in = plan.in, out = plan.out;
   // Tiles of (row, block of outputs) so batch 1 still uses every thread.
   constexpr int64_t kBlock = 64;

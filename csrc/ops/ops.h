@@ -55,8 +55,11 @@ struct LinearPlan {
   Shape out_shape;
 };
 LinearPlan plan_linear(const Shape& x, const Shape& w, const Shape* bias);
+struct PackedLinear;
+/// Runs a planned linear layer; `packed` (pack_linear, linear_gemm.h) selects the GEMM path with
+/// pre-packed weights, otherwise weights are packed per call when a SIMD GEMM applies.
 void run_linear(const LinearPlan& plan, const float* x, const float* w, const float* b, float* y,
-                const Epilogue& e = {});
+                const Epilogue& e = {}, const PackedLinear* packed = nullptr);
 
 void check_activation(const ActivationSpec& act);
 /// y = act(x) over n elements (x may equal y).

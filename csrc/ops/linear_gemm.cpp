@@ -1,0 +1,108 @@
+// Fully connected as GEMM: A = input rows (packed per call into MR-row panels), B = W^T
+// (packed once), C = the output itself. Tasks split output features (so batch 1 uses every core
+// and each weight is read once per call) and row blocks; one thread reduces each output.
+#include "ops/linear_gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+#include "ops/op_util.h"
+
+namespace cnncore::ops {
+namespace {
+
+constexpr int64_t kKc = 256;  // K chunk
+constexpr int64_t kNb = 256;  // output features per task (a multiple of every NR)
+constexpr int64_t kRb = 64;   // input rows per task (a multiple of every MR)
+
+int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+const float* PackedLinear::panel(int64_t npanel, int64_t chunk) const {
+  const int64_t k0 = chunk * kc;
+  return data.get() + npanel * in * uk->nr + k0 * uk->nr;
+}
+
+std::shared_ptr<const PackedLinear> pack_linear(const LinearPlan& plan, const float* w) {
+  if (active_isa() == Isa::scalar) return nullptr;  // the reference is the spec
+  const auto& k = core::select_kernel(
+      "gemm", kernels::kGemmKernels,
+      [](const core::Kernel<const kernels::GemmUkernel*>& c) -> const char* {
+        return c.isa == Isa::scalar ? "the reference linear runs at the scalar level" : nullptr;
+      },
+      [&] { return "linear:ic" + std::to_string(plan.in) + "_oc" + std::to_string(plan.out); });
+  if (k.isa == Isa::scalar) return nullptr;
+  auto pw = std::make_shared<PackedLinear>();
+  pw->uk = k.fn;
+  pw->isa = k.isa;
+  pw->in = plan.in;
+  pw->out = plan.out;
+  pw->kc = kKc;
+  const int nr = pw->uk->nr;
+  const int64_t npanels = div_up(plan.out, nr);
+  const size_t n = static_cast<size_t>(npanels * plan.in * nr);
+  void* mem = std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64 + 64);
+  if (!mem) throw std::bad_alloc();
+  pw->data = std::shared_ptr<float>(static_cast<float*>(mem), [](float* q) { std::free(q); });
+  float* d = pw->data.get();
+  for (int64_t p = 0; p < npanels; ++p) {
+    const int64_t j0 = p * nr;
+    const int cols = static_cast<int>(std::min<int64_t>(nr, plan.out - j0));
+    for (int64_t k0 = 0; k0 < plan.in; k0 += kKc) {  // chunk-major within a panel: [kc x NR] blocks
+      const int64_t kc_len = std::min(kKc, plan.in - k0);
+      float* o = d + p * plan.in * nr + k0 * nr;
+      for (int64_t kk = 0; kk < kc_len; ++kk) {
+        for (int j = 0; j < cols; ++j) o[kk * nr + j] = w[(j0 + j) * plan.in + k0 + kk];
+        for (int j = cols; j < nr; ++j) o[kk * nr + j] = 0.f;
+      }
+    }
+  }
+  return pw;
+}
+
+void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float* x, const float* b, float* y,
+                     const Epilogue& e) {
+  const int mr = pw.uk->mr, nr = pw.uk->nr;
+  const int64_t R = plan.rows, K = plan.in, N = plan.out;
+  const int64_t nblocks = div_up(N, kNb), rblocks = div_up(R, kRb);
+  const kernels::BiasAct* epi = &select_bias_act(e.act, N);
+  const kernels::BiasAct* add_bias = &select_bias_act({}, N);
+  core::parallel_for(nblocks * rblocks, grain(std::min(kNb, N) * K), [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<float> abuf;
+    const size_t need = static_cast<size_t>(div_up(kRb, mr) * mr * kKc);
+    if (abuf.size() < need) abuf.resize(need);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t nb = t % nblocks, rb = t / nblocks;
+      const int64_t n0 = nb * kNb, n1 = std::min(N, n0 + kNb), r0 = rb * kRb, r1 = std::min(R, r0 + kRb);
+      for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c) {
+        const int64_t kc_len = std::min(kKc, K - k0);
+        for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
+          kernels::pack_a(x, K, i0, static_cast<int>(std::min<int64_t>(mr, r1 - i0)), k0, kc_len, mr,
+                          abuf.data() + ip * kc_len * mr);
+        for (int64_t j0 = n0; j0 < n1; j0 += nr) {
+          const float* bp = pw.panel(j0 / nr, c);
+          for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
+            pw.uk->run(kc_len, abuf.data() + ip * kc_len * mr, bp, y + i0 * N + j0, N,
+                       static_cast<int>(std::min<int64_t>(mr, r1 - i0)), static_cast<int>(std::min<int64_t>(nr, n1 - j0)),
+                       c > 0);
+        }
+      }
+      // Epilogue in the unfused order: + bias, then + residual, then the activation.
+      for (int64_t r = r0; r < r1; ++r) {
+        float* row = y + r * N + n0;
+        const int64_t len = n1 - n0;
+        const float* res = e.residual ? e.residual + r * N + n0 : nullptr;
+        if (res) {
+          if (b) add_bias->run(row, row, len, b + n0, 1, {});
+          epi->run(row, row, len, res, 1, e.act);
+        } else if (b || e.act.kind != Activation::identity) {
+          epi->run(row, row, len, b ? b + n0 : nullptr, 1, e.act);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace cnncore::ops
