@@ -1,5 +1,9 @@
 // Convolution ops: validation and shape inference (plan), tiling over output planes (run).
+#include <cstring>
+#include <vector>
+
 #include "kernels/conv/conv.h"
+#include "kernels/dwconv/dwconv.h"
 #include "ops/op_util.h"
 #include "ops/conv_gemm.h"
 #include "ops/ops.h"
@@ -37,6 +41,54 @@ void check_shapes(const Shape& x, const Shape& w, const char* op, size_t rank) {
   if (x[1] < 1) throw InvalidArgument(std::string(op) + ": input must have >= 1 channel, got " + shape_str(x));
   for (int64_t d : w)
     if (d < 1) throw InvalidArgument(std::string(op) + ": weight has an empty dimension: " + shape_str(w));
+}
+
+// Depthwise (one filter per channel) on the dwconv family: each plane is copied into a
+// zero-padded scratch buffer so the kernel reads without bounds checks. Returns false when the
+// scalar reference should run (scalar cap, or no variant supports the stride).
+bool run_depthwise(const ConvPlan& plan, const float* x, const float* w, const float* b, float* y, const Epilogue& e) {
+  const kernels::ConvParams& p = plan.p;
+  if (active_isa() == Isa::scalar) return false;
+  kernels::DwParams dp{p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, 0};
+  const int64_t rows = (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1;
+  dp.ldx = (p.OW - 1) * p.sw + (p.kw - 1) * p.dw + 1 + 32 * p.sw;
+  const auto& k = core::select_kernel(
+      "dwconv", kernels::kDwKernels,
+      [&](const core::Kernel<kernels::DwConv>& c) -> const char* {
+        if (c.isa == Isa::scalar) return "the reference convolution runs at the scalar level";
+        return c.fn.supports(dp) ? nullptr : "not faster than the reference for this stride";
+      },
+      [&] {
+        return "conv2d:dw_ic" + std::to_string(p.C) + "ih" + std::to_string(p.H) + "iw" + std::to_string(p.W) + "_k" +
+               std::to_string(p.kh) + "x" + std::to_string(p.kw) + "_s" + std::to_string(p.sh) + "x" + std::to_string(p.sw);
+      });
+  if (k.isa == Isa::scalar) return false;
+  const int64_t plane = p.OH * p.OW, in_plane = p.H * p.W;
+  const kernels::BiasAct* epi = e.active() ? &select_bias_act(e.act, plane) : nullptr;
+  core::parallel_for(plan.N * p.K, grain(plane * p.kh * p.kw), [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<float> scratch;
+    scratch.assign(static_cast<size_t>(rows * dp.ldx), 0.f);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t c = t % p.K;
+      const float* xc = x + t * in_plane;  // one input plane per output plane (multiplier 1)
+      for (int64_t r = 0; r < rows; ++r) {  // padded row r holds input row r - pt
+        float* dst = scratch.data() + r * dp.ldx;
+        const int64_t iy = r - p.pt;
+        const int64_t c0 = std::max<int64_t>(0, p.pl), n = std::max<int64_t>(0, std::min(p.W, dp.ldx - p.pl));
+        if (iy < 0 || iy >= p.H) {
+          std::fill(dst, dst + dp.ldx, 0.f);
+          continue;
+        }
+        std::fill(dst, dst + c0, 0.f);
+        std::memcpy(dst + c0, xc + iy * p.W, static_cast<size_t>(n) * sizeof(float));
+        std::fill(dst + c0 + n, dst + dp.ldx, 0.f);
+      }
+      float* yp = y + t * plane;
+      k.fn.run(dp, scratch.data(), w + c * p.kh * p.kw, b ? b[c] : 0.f, yp);
+      if (epi) epi->run(yp, yp, plane, e.residual ? e.residual + t * plane : nullptr, 1, e.act);
+    }
+  });
+  return true;
 }
 
 }  // namespace
@@ -125,6 +177,7 @@ void run_conv(const ConvPlan& plan, const float* x, const float* w, const float*
     return;
   }
   const kernels::ConvParams& p = plan.p;
+  if (!plan.transposed && p.groups == p.C && p.K == p.C && run_depthwise(plan, x, w, b, y, e)) return;
   const int64_t plane = p.OH * p.OW;
   const int64_t work = plane * (p.C / p.groups) * p.kh * p.kw;
   const kernels::BiasAct* epi = e.active() ? &select_bias_act(e.act, plane) : nullptr;

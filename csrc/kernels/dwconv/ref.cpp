@@ -1,0 +1,19 @@
+// Scalar reference depthwise plane: the definition in dwconv.h, written as loops.
+#include "kernels/dwconv/dwconv.h"
+
+namespace cnncore::kernels::ref {
+
+bool dwconv_supports(const DwParams&) { return true; }
+
+void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, float* y) {
+  for (int64_t oy = 0; oy < p.OH; ++oy)
+    for (int64_t ox = 0; ox < p.OW; ++ox) {
+      float s = 0.f;
+      for (int64_t ky = 0; ky < p.kh; ++ky)
+        for (int64_t kx = 0; kx < p.kw; ++kx)
+          s += w[ky * p.kw + kx] * xp[(oy * p.sh + ky * p.dh) * p.ldx + ox * p.sw + kx * p.dw];
+      y[oy * p.OW + ox] = s + bias;
+    }
+}
+
+}  // namespace cnncore::kernels::ref
