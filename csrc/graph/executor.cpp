@@ -2,12 +2,15 @@
 // execution. A compiled plan is a list of steps, each an op's run function with its inputs and
 // output resolved to a graph input, a weight, a fresh output tensor or an offset in the arena.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <set>
 
 #include "cnncore/error.h"
 #include "cnncore/model.h"
+#include "core/dispatch.h"
 #include "core/shape.h"
 #include "graph/passes.h"
 #include "graph/registry.h"
@@ -39,6 +42,7 @@ struct Step {
   graph::RunFn run;
   std::vector<int> inputs;  // value ids, -1 for absent
   int output;
+  std::string label;  // "name (op)", for CNNCORE_VERBOSE=profile
 };
 
 struct Plan {
@@ -227,7 +231,7 @@ struct Model::Impl {
     }
     for (int s = 0; s < S; ++s) {
       if (compiled[s].alias) continue;
-      Step st{compiled[s].run, {}, id.at(g.nodes[s].outputs[0])};
+      Step st{compiled[s].run, {}, id.at(g.nodes[s].outputs[0]), g.nodes[s].name + " (" + g.nodes[s].op + ")"};
       for (const std::string& in : g.nodes[s].inputs) st.inputs.push_back(in.empty() ? -1 : id.at(in));
       plan->steps.push_back(std::move(st));
     }
@@ -331,11 +335,22 @@ std::map<std::string, Tensor> Model::run(const std::map<std::string, Tensor>& in
     return nullptr;
   };
   std::vector<const float*> args;
+  const bool profile = core::verbose("profile");
+  double total_ms = 0;
   for (const Step& st : plan->steps) {
     args.clear();
     for (int v : st.inputs) args.push_back(v < 0 ? nullptr : ptr(v));
+    const auto t0 = std::chrono::steady_clock::now();
     st.run(args.data(), ptr(st.output));
+    if (profile) {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      total_ms += ms;
+      char line[64];
+      std::snprintf(line, sizeof line, "%9.3f ms  ", ms);
+      core::log_line("profile " + std::string(line) + st.label + " -> " + shape_str(plan->values[st.output].shape));
+    }
   }
+  if (profile) core::log_line("profile total " + std::to_string(total_ms) + " ms over " + std::to_string(plan->steps.size()) + " steps");
   std::map<std::string, Tensor> result;
   for (size_t i = 0; i < plan->outputs.size(); ++i) {
     const Value& v = plan->values[plan->outputs[i]];

@@ -5,6 +5,7 @@
 #include "kernels/conv/conv.h"
 #include "kernels/dwconv/dwconv.h"
 #include "ops/op_util.h"
+#include "ops/padded_plane.h"
 #include "ops/conv_gemm.h"
 #include "ops/ops.h"
 
@@ -70,19 +71,8 @@ bool run_depthwise(const ConvPlan& plan, const float* x, const float* w, const f
     scratch.assign(static_cast<size_t>(rows * dp.ldx), 0.f);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t c = t % p.K;
-      const float* xc = x + t * in_plane;  // one input plane per output plane (multiplier 1)
-      for (int64_t r = 0; r < rows; ++r) {  // padded row r holds input row r - pt
-        float* dst = scratch.data() + r * dp.ldx;
-        const int64_t iy = r - p.pt;
-        const int64_t c0 = std::max<int64_t>(0, p.pl), n = std::max<int64_t>(0, std::min(p.W, dp.ldx - p.pl));
-        if (iy < 0 || iy >= p.H) {
-          std::fill(dst, dst + dp.ldx, 0.f);
-          continue;
-        }
-        std::fill(dst, dst + c0, 0.f);
-        std::memcpy(dst + c0, xc + iy * p.W, static_cast<size_t>(n) * sizeof(float));
-        std::fill(dst + c0 + n, dst + dp.ldx, 0.f);
-      }
+      // one input plane per output plane (multiplier 1), zero-padded
+      copy_padded(x + t * in_plane, p.H, p.W, p.pt, p.pl, rows, dp.ldx, 0.f, scratch.data());
       float* yp = y + t * plane;
       k.fn.run(dp, scratch.data(), w + c * p.kh * p.kw, b ? b[c] : 0.f, yp);
       if (epi) epi->run(yp, yp, plane, e.residual ? e.residual + t * plane : nullptr, 1, e.act);

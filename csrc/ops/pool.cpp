@@ -1,5 +1,10 @@
 // Pooling ops: max/avg (also 1-D via H = 1), adaptive avg/max.
+#include <limits>
+#include <vector>
+
+#include "kernels/maxpool/maxpool.h"
 #include "kernels/pool/pool.h"
+#include "ops/padded_plane.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -66,7 +71,39 @@ Pool2dOptions pool1d_as_2d(const Pool2dOptions& o) {
   return o2;
 }
 
+namespace {
+// Max pooling on the maxpool family over -inf-padded planes; false when the reference runs.
+bool run_max_pool_simd(const PoolPlan& plan, const float* x, float* y) {
+  const kernels::PoolParams& p = plan.p;
+  if (active_isa() == Isa::scalar) return false;
+  kernels::DwParams dp{p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, 0};
+  const int64_t rows = (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1;
+  dp.ldx = (p.OW - 1) * p.sw + (p.kw - 1) * p.dw + 1 + 32 * p.sw;
+  const auto& k = core::select_kernel(
+      "maxpool", kernels::kMaxPoolKernels,
+      [&](const core::Kernel<kernels::MaxPool>& c) -> const char* {
+        if (c.isa == Isa::scalar) return "the reference pooling runs at the scalar level";
+        return c.fn.supports(dp) ? nullptr : "stride not supported";
+      },
+      [&] { return "max_pool2d:ih" + std::to_string(p.H) + "iw" + std::to_string(p.W) + "_k" + std::to_string(p.kh) +
+                   "x" + std::to_string(p.kw) + "_s" + std::to_string(p.sh) + "x" + std::to_string(p.sw); });
+  if (k.isa == Isa::scalar) return false;
+  const int64_t in_plane = p.H * p.W, out_plane = p.OH * p.OW;
+  core::parallel_for(plan.planes, grain(out_plane * p.kh * p.kw), [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<float> scratch;
+    scratch.resize(static_cast<size_t>(rows * dp.ldx));
+    for (int64_t t = t0; t < t1; ++t) {
+      copy_padded(x + t * in_plane, p.H, p.W, p.pt, p.pl, rows, dp.ldx, -std::numeric_limits<float>::infinity(),
+                  scratch.data());
+      k.fn.run(dp, scratch.data(), y + t * out_plane);
+    }
+  });
+  return true;
+}
+}  // namespace
+
 void run_pool(const PoolPlan& plan, const float* x, float* y) {
+  if (plan.kind == PoolKind::max && run_max_pool_simd(plan, x, y)) return;
   const kernels::PoolParams& p = plan.p;
   const int64_t in_plane = p.H * p.W, out_plane = p.OH * p.OW;
   const bool adaptive = plan.kind == PoolKind::adaptive_avg || plan.kind == PoolKind::adaptive_max;
