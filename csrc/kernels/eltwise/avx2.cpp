@@ -2,6 +2,7 @@
 #include <immintrin.h>
 
 #include "kernels/eltwise/eltwise.h"
+#include "kernels/simd/avx2.h"
 
 namespace cnncore::kernels::avx2 {
 namespace {
@@ -28,10 +29,6 @@ inline __m256 act(__m256 v, __m256 a, __m256 b) {
   }
 }
 
-inline __m256i tail_mask(int64_t r) {
-  alignas(32) static const int kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - r));
-}
 
 template <Activation K>
 void run(const float* x, float* y, int64_t n, const float* bias, int64_t bias_stride, const ActivationSpec& p) {

@@ -2,15 +2,11 @@
 #include <immintrin.h>
 
 #include "kernels/gemm/gemm.h"
+#include "kernels/simd/avx2.h"
 
 namespace cnncore::kernels::avx2 {
 namespace {
 constexpr int MR = 6, NR = 16;
-
-inline __m256i mask_for(int n) {
-  alignas(32) static const int kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - (n < 0 ? 0 : n > 8 ? 8 : n)));
-}
 
 void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
   __m256 acc[MR][2];
@@ -26,7 +22,7 @@ void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m
       acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
     }
   }
-  const __m256i m0 = mask_for(n), m1 = mask_for(n - 8);
+  const __m256i m0 = tail_mask(n), m1 = tail_mask(n - 8);
   for (int i = 0; i < m; ++i) {
     float* ci = c + i * ldc;
     __m256 v0 = acc[i][0], v1 = acc[i][1];

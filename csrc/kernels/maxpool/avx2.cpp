@@ -1,21 +1,10 @@
 // AVX2 max pooling over a padded plane: 8 outputs per vector, strides 1 and 2, NaN-exact.
 #include <immintrin.h>
 
+#include "kernels/simd/avx2.h"
 #include "kernels/maxpool/maxpool.h"
 
 namespace cnncore::kernels::avx2 {
-namespace {
-inline __m256 load_strided(const float* p, int64_t s) {
-  if (s == 1) return _mm256_loadu_ps(p);
-  const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
-  const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
-}
-inline __m256i tail_mask(int64_t r) {
-  alignas(32) static const int kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - (r > 8 ? 8 : r)));
-}
-}  // namespace
 
 bool maxpool_supports(const DwParams& p) { return p.sw == 1 || p.sw == 2; }
 

@@ -2,20 +2,14 @@
 // are tracked in a mask so they propagate exactly as in the reference.
 #include <immintrin.h>
 
+#include "kernels/simd/avx512.h"
 #include "kernels/maxpool/maxpool.h"
 
 namespace cnncore::kernels::avx512 {
-namespace {
-inline __m512 load_strided(const float* p, int64_t s, __m512i even) {
-  if (s == 1) return _mm512_loadu_ps(p);
-  return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
-}
-}  // namespace
 
 bool maxpool_supports(const DwParams& p) { return p.sw == 1 || p.sw == 2; }
 
 void maxpool_plane(const DwParams& p, const float* xp, float* y) {
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512 qnan = _mm512_set1_ps(__builtin_nanf(""));
   for (int64_t oy = 0; oy < p.OH; ++oy) {
     float* yr = y + oy * p.OW;
@@ -25,14 +19,13 @@ void maxpool_plane(const DwParams& p, const float* xp, float* y) {
       for (int64_t ky = 0; ky < p.kh; ++ky) {
         const float* xr = xp + (oy * p.sh + ky * p.dh) * p.ldx + ox * p.sw;
         for (int64_t kx = 0; kx < p.kw; ++kx) {
-          const __m512 v = load_strided(xr + kx * p.dw, p.sw, even);
+          const __m512 v = load_strided(xr + kx * p.dw, p.sw);
           nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
           m = _mm512_max_ps(m, v);
         }
       }
       m = _mm512_mask_blend_ps(nan, m, qnan);
-      const int64_t left = p.OW - ox;
-      _mm512_mask_storeu_ps(yr + ox, left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1), m);
+      _mm512_mask_storeu_ps(yr + ox, tail_mask(p.OW - ox), m);
     }
   }
 }
