@@ -15,9 +15,8 @@
 namespace cnncore::ops {
 namespace {
 
-constexpr int64_t kKc = 256;         // K chunk
-constexpr int64_t kNb = 192;         // spatial columns per task (a multiple of every NR)
-constexpr int64_t kMb = 96;          // output channels per task (a multiple of every MR)
+constexpr int64_t kKc = 256;  // K chunk
+constexpr int64_t kNb = 192;  // largest spatial block (a multiple of every NR)
 
 std::shared_ptr<float> aligned_floats(int64_t n) {
   void* p = std::aligned_alloc(64, static_cast<size_t>((n * 4 + 63) / 64 * 64 + 64));
@@ -125,19 +124,29 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   const auto& p = plan.p;
   const int mr = pw.uk->mr, nr = pw.uk->nr;
   const int64_t N = p.OH * p.OW, M = pw.M, K = pw.K;
-  const int64_t nblocks = div_up(N, kNb), mblocks = div_up(M, kMb);
+  // Blocks: spatial blocks shrink (down to one panel) before output channels are split, since
+  // every channel block repeats its spatial block's im2col. The K chunking is fixed, so each
+  // output's summation order, and the result, do not depend on the blocking or thread count.
+  const int64_t want = 2 * static_cast<int64_t>(get_num_threads());
+  const int64_t images = plan.N * p.groups;
+  int64_t nb = kNb;
+  while (nb > nr && images * div_up(N, nb) < want) nb -= nr;
+  const int64_t nblocks = div_up(N, nb);
+  int64_t mb = div_up(M, mr) * mr;  // one block: all channels
+  if (images * nblocks < want) mb = std::max<int64_t>(mr, div_up(div_up(M, div_up(want, images * nblocks)), mr) * mr);
+  const int64_t mblocks = div_up(M, mb);
   const int64_t tasks = plan.N * p.groups * mblocks * nblocks;
   const kernels::BiasAct* epi = &select_bias_act(e.act, N);
   const kernels::BiasAct* add_bias = &select_bias_act({}, N);
-  const int64_t work = std::min(kMb, M) * std::min(kNb, N) * K;
+  const int64_t work = std::min(mb, M) * std::min(nb, N) * K;
   core::parallel_for(tasks, grain(work), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> buf;
-    const size_t need = static_cast<size_t>(div_up(kNb, nr) * nr * kKc);
+    const size_t need = static_cast<size_t>(div_up(nb, nr) * nr * kKc);
     if (buf.size() < need) buf.resize(need);
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t nb = t % nblocks, mb = (t / nblocks) % mblocks, g = (t / (nblocks * mblocks)) % p.groups,
+      const int64_t nbi = t % nblocks, mbi = (t / nblocks) % mblocks, g = (t / (nblocks * mblocks)) % p.groups,
                     img = t / (nblocks * mblocks * p.groups);
-      const int64_t n0 = nb * kNb, n1 = std::min(N, n0 + kNb), m0 = mb * kMb, m1 = std::min(M, m0 + kMb);
+      const int64_t n0 = nbi * nb, n1 = std::min(N, n0 + nb), m0 = mbi * mb, m1 = std::min(M, m0 + mb);
       const float* xg = x + (img * p.C + g * (p.C / p.groups)) * p.H * p.W;
       float* yg = y + (img * p.K + g * M) * N;
       for (int64_t c = 0; c * kKc < K; ++c) {
