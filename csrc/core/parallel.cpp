@@ -96,13 +96,13 @@ void parallel_for_impl(int64_t n, int64_t min_chunk, RangeFn fn, void* ctx) {
     return;
   }
 #if CNNCORE_WITH_OPENMP
-#pragma omp parallel num_threads(static_cast<int>(nt))
-  {
-    const int64_t t = omp_get_thread_num();
-    const int64_t T = omp_get_num_threads();  // may be fewer than asked
-    const int64_t begin = n * t / T, end = n * (t + 1) / T;
-    if (begin < end) fn(ctx, begin, end);
-  }
+  // About four chunks per thread, handed out dynamically: a thread whose core is shared with
+  // another process takes fewer chunks instead of holding everyone at the barrier. Every index
+  // is computed independently of how the range is cut, so results do not depend on the schedule.
+  const int64_t size = std::max(chunk, (n + 4 * nt - 1) / (4 * nt));
+  const int64_t chunks = (n + size - 1) / size;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast<int>(nt))
+  for (int64_t c = 0; c < chunks; ++c) fn(ctx, c * size, std::min(n, (c + 1) * size));
 #endif
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// The one way ops run work in parallel. Work [0, n) is split into contiguous, equal chunks, one
-// per thread, so which thread computes an element never changes the result (bitwise identical
-// for any thread count). Kernels never call this: ops hand each kernel a tile.
+// The one way ops run work in parallel. Work [0, n) is cut into contiguous chunks (about four per
+// thread) handed out dynamically; every index is computed the same way whichever chunk it falls
+// in, so results are bitwise identical for any thread count or schedule. Kernels never call
+// this: ops hand each kernel a tile.
 #include <cstdint>
 #include <utility>
 
