@@ -67,8 +67,8 @@ bool run_depthwise(const ConvPlan& plan, const float* x, const float* w, const f
   const int64_t plane = p.OH * p.OW, in_plane = p.H * p.W;
   const kernels::BiasAct* epi = e.active() ? &select_bias_act(e.act, plane) : nullptr;
   core::parallel_for(plan.N * p.K, grain(plane * p.kh * p.kw), [&](int64_t t0, int64_t t1) {
-    thread_local std::vector<float> scratch;
-    scratch.assign(static_cast<size_t>(rows * dp.ldx), 0.f);
+    thread_local std::vector<float> scratch;  // copy_padded writes every element
+    scratch.resize(static_cast<size_t>(rows * dp.ldx));
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t c = t % p.K;
       // one input plane per output plane (multiplier 1), zero-padded

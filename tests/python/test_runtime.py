@@ -167,3 +167,16 @@ def test_results_identical_across_runs_and_threads():
                 np.testing.assert_array_equal(op(), base)
     finally:
         cc.set_num_threads(n0)
+
+
+def test_peak_probe_measures_something():
+    info = cc.build_info()
+    order = ["scalar", "avx2", "avx512"]
+    for isa in ("avx2", "avx512"):
+        if isa in info["isa_compiled"] and order.index(isa) <= order.index(info["isa_detected"]):
+            assert cc._core.peak_gflops(isa, 1) > 1.0
+        else:
+            with pytest.raises(cc.UnsupportedError):
+                cc._core.peak_gflops(isa, 1)
+    with pytest.raises(cc.InvalidArgumentError):
+        cc._core.peak_gflops("sse9", 1)
