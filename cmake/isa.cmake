@@ -18,8 +18,8 @@ function(cnncore_add_isa_sources target)
     if(CNNCORE_ISA_${ISA})
       file(GLOB srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/csrc/kernels/*/${isa}.cpp)
       target_sources(${target} PRIVATE ${srcs})
-      # -Wno-maybe-uninitialized: GCC 12 warns inside its own avx512fintrin.h (false positive).
-      set_source_files_properties(${srcs} PROPERTIES COMPILE_OPTIONS "${CNNCORE_ISA_FLAGS_${isa}};-Wno-maybe-uninitialized")
+      # -Wno-(maybe-)uninitialized: GCC 12 warns inside its own avx512fintrin.h (false positives).
+      set_source_files_properties(${srcs} PROPERTIES COMPILE_OPTIONS "${CNNCORE_ISA_FLAGS_${isa}};-Wno-maybe-uninitialized;-Wno-uninitialized")
       target_compile_definitions(${target} PUBLIC CNNCORE_HAVE_${ISA}=1)
     endif()
   endforeach()
