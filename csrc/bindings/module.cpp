@@ -220,6 +220,10 @@ PYBIND11_MODULE(_core, m) {
     d["version"] = b.version;
     d["compiler"] = b.compiler;
     d["isa_compiled"] = compiled;
+    py::list usable;  // compiled and supported by this CPU/OS: what set_max_isa can select
+    for (Isa i : compiled_isas())
+      if (static_cast<int>(i) <= static_cast<int>(cpu_isa())) usable.append(isa_name(i));
+    d["isa_available"] = usable;
     d["isa_detected"] = isa_name(cpu_isa());
     d["isa_max"] = isa_name(max_isa());
     d["isa_active"] = isa_name(active_isa());
@@ -227,8 +231,10 @@ PYBIND11_MODULE(_core, m) {
     d["openmp"] = b.openmp;
     d["openmp_version"] = b.openmp_version;
     d["cuda"] = b.cuda;
+    d["cuda_built"] = b.cuda;
     d["cuda_devices"] = b.cuda_devices;
     d["num_threads"] = get_num_threads();
+    d["threads"] = get_num_threads();
     d["available_cpus"] = available_cpus();
     return d;
   });

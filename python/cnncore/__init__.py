@@ -22,8 +22,13 @@ _ISAS = ("scalar", "avx2", "avx512")
 
 
 def build_info():
-    """How this build was made and what it runs on: version, compiler, ISAs compiled /
-    detected / active, the ISA cap, CPU features, OpenMP, CUDA and the thread count."""
+    """How this build was made and what it runs on.
+
+    Keys: version, compiler; isa_compiled (built in), isa_available (built in and supported by this
+    CPU/OS), isa_detected (best the CPU/OS supports), isa_max (the cap), isa_active (what kernels
+    dispatch to); cpu_features; openmp, openmp_version; cuda / cuda_built, cuda_devices;
+    num_threads / threads, available_cpus.
+    """
     return _core.build_info()
 
 

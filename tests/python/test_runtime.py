@@ -32,7 +32,10 @@ def test_build_info_reports_dispatch():
     assert info["isa_active"] == expect
     feats = info["cpu_features"]
     assert info["isa_detected"] == ("avx512" if feats["avx512"] else "avx2" if feats["avx2"] else "scalar")
-    assert info["num_threads"] == cc.get_num_threads()
+    assert info["num_threads"] == info["threads"] == cc.get_num_threads()
+    assert info["cuda_built"] == info["cuda"]
+    assert info["isa_available"] == [i for i in order if i in info["isa_compiled"] and
+                                     order.index(i) <= order.index(info["isa_detected"])]
 
 
 def test_isa_detection_matches_proc_cpuinfo():
