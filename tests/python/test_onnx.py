@@ -180,6 +180,17 @@ def test_unsupported_ops_are_listed_once():
     assert isinstance(e.value, NotImplementedError)
 
 
+def test_value_names_with_hash_signs():
+    # '#' is legal in ONNX names; the importer must not mistake such values for its own temporaries
+    nodes = [helper.make_node("Relu", ["y"], ["a#1"], name="r#1"),
+             helper.make_node("Softmax", ["a#1"], ["out#final"], name="s", axis=1)]
+    m = _conv_model(extra_nodes=nodes, outputs=("out#final",), opset=11)  # opset 11: Softmax coerces via temporaries
+    x = np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    y = cc.load_onnx(m)(x)
+    want = np.maximum(cc.functional.conv2d(x, np.ones((4, 3, 3, 3), np.float32), padding=1), 0).reshape(2, -1)
+    np.testing.assert_allclose(y.reshape(2, -1), cc.functional.softmax(want, 1), rtol=1e-5, atol=1e-7)
+
+
 def test_dynamic_batch_and_conversion_to_cnnc(tmp_path):
     m = _conv_model(extra_nodes=[helper.make_node("Relu", ["y0"], ["y"])], name="y0")
     model = cc.load_onnx(m.SerializeToString())

@@ -567,8 +567,8 @@ void Importer::slice() {
 void Importer::reduce() {
   const std::string x = fval(0);
   const int64_t r = static_cast<int64_t>(shape(x, 0).size());
-  Shape axes = (opset_ >= 18 || (n_->op_type == "ReduceMean" && opset_ >= 18)) && has(1) ? int_in(1, "axes").v[0]
-                                                                                         : aints("axes", {});
+  // opset 18 moved ReduceMean/ReduceMax's axes from an attribute to an input
+  Shape axes = opset_ >= 18 && has(1) ? int_in(1, "axes").v[0] : aints("axes", {});
   for (auto& a : axes) a = a < 0 ? a + r : a;
   std::sort(axes.begin(), axes.end());
   const bool keep = ai("keepdims", 1) != 0;

@@ -119,11 +119,15 @@ class Importer {
         throw InvalidArgument("onnx node '" + n_->name + "' (" + n_->op_type + "): " + e.what());
       }
     }
-    if (out.find('#') == std::string::npos) define(out);
+    if (!temps_.count(out)) define(out);  // ONNX values are defined once; converter temporaries are private
     g_.nodes.push_back(std::move(node));
     return out;
   }
-  std::string tmp(const char* what) { return n_->outputs.at(0) + "#" + what + std::to_string(tmp_counter_++); }
+  std::string tmp(const char* what) {
+    std::string name = n_->outputs.at(0) + "#" + what + std::to_string(tmp_counter_++);
+    temps_.insert(name);
+    return name;
+  }
   const std::string& out0() const { return n_->outputs.at(0); }
   std::string emit_reshape(const std::string& x, const Shape& o0, const Shape& o1, const std::string& out);
   void fold_ints(const std::function<std::vector<int64_t>(int w)>& f, Shape dims) {
@@ -173,6 +177,7 @@ class Importer {
   std::set<std::string> poisoned_, defined_, node_names_, used_;
   std::vector<std::string> unsupported_;
   int tmp_counter_ = 0;
+  std::set<std::string> temps_;  // names made by tmp(), never ONNX values
 };
 
 inline std::string pad_mode(const std::string& auto_pad) {
