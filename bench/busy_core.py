@@ -17,7 +17,10 @@ import warnings
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
+
+from _timing import timeit  # noqa: E402
 
 
 def spin(stop):
@@ -27,14 +30,10 @@ def spin(stop):
             x += 1
 
 
-def median_ms(fn, runs):
-    fn()
-    t = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        t.append(time.perf_counter() - t0)
-    return float(np.median(t) * 1e3)
+
+
+def _median_ms(fn, runs):
+    return float(np.median(timeit(fn, runs, warmup=1)))
 
 
 def main():
@@ -81,7 +80,7 @@ def main():
         try:
             for engine in engines:
                 for threads in (1, 2):
-                    results[(engine, busy, threads)] = median_ms(runner(engine, threads), args.runs)
+                    results[(engine, busy, threads)] = _median_ms(runner(engine, threads), args.runs)
         finally:
             if proc:
                 stop.set()

@@ -15,7 +15,6 @@ import argparse
 import io
 import os
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -24,20 +23,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
 
 import cnncore as cc  # noqa: E402
+from _timing import timeit  # noqa: E402
 
 SHAPES = {"lenet5": (1, 32, 32), "text_cnn": (50,)}
 DEFAULT = ["resnet50", "resnet18", "mobilenet_v2", "googlenet", "alexnet", "vgg16", "lenet5", "text_cnn"]
 
 
-def timeit(fn, runs, warmup=2):
-    for _ in range(warmup):
-        fn()
-    t = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        t.append(time.perf_counter() - t0)
-    return np.array(t) * 1e3
 
 
 def build(name):

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ops/op_util.h"
+#include "ops/padded_plane.h"
 
 namespace cnncore::ops {
 namespace {
@@ -71,6 +72,32 @@ void pack_im2col(const kernels::ConvParams& p, const float* xg, int64_t k0, int6
   }
 }
 
+// Patch rows [k0, k0+kc) for grid columns [j0, j0+nr) from the padded planes of one image and
+// group: row (c, ky, kx) is a contiguous run of the padded input (see run_conv_gemm).
+template <int NR>
+void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_plane, int64_t Wp, int64_t k0,
+                     int64_t kc, int64_t j0, float* out) {
+  int64_t r = k0, kx = r % p.kw, ky = (r / p.kw) % p.kh, c = r / (p.kw * p.kh);
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    // fixed-size copy: inlined as vector moves, no library call per row
+    std::memcpy(out + kk * NR, xg + c * in_plane + ky * p.dh * Wp + kx * p.dw + j0, NR * sizeof(float));
+    if (++kx == p.kw) {
+      kx = 0;
+      if (++ky == p.kh) ky = 0, ++c;
+    }
+  }
+}
+
+void pack_shifted(const kernels::ConvParams& p, const float* xg, int64_t in_plane, int64_t Wp, int64_t k0, int64_t kc,
+                  int64_t j0, int nr, float* out) {
+  switch (nr) {
+    case 32: return pack_shifted_nr<32>(p, xg, in_plane, Wp, k0, kc, j0, out);
+    case 16: return pack_shifted_nr<16>(p, xg, in_plane, Wp, k0, kc, j0, out);
+    case 8: return pack_shifted_nr<8>(p, xg, in_plane, Wp, k0, kc, j0, out);
+    default: throw Unsupported("pack_shifted: unsupported panel width " + str(nr));
+  }
+}
+
 }  // namespace
 
 const float* PackedConv::panel(int64_t g, int64_t chunk, int64_t mpanel) const {
@@ -123,55 +150,122 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
                    const Epilogue& e) {
   const auto& p = plan.p;
   const int mr = pw.uk->mr, nr = pw.uk->nr;
-  const int64_t N = p.OH * p.OW, M = pw.M, K = pw.K;
-  // Blocks: spatial blocks shrink (down to one panel) before output channels are split, since
-  // every channel block repeats its spatial block's im2col. The K chunking is fixed, so each
-  // output's summation order, and the result, do not depend on the blocking or thread count.
-  const int64_t want = 2 * static_cast<int64_t>(get_num_threads());
+  const int64_t M = pw.M, K = pw.K, OHW = p.OH * p.OW;
+  // Stride-1 windows read the input through a zero-padded copy laid out on a grid of Wp columns
+  // ("shifted rows"): output (oy, ox) is grid column oy*Wp + ox, and patch row (c, ky, kx) is the
+  // padded plane of c read from offset ky*dh*Wp + kx*dw on. Every B panel row is then one
+  // contiguous run, so packing is a copy instead of an im2col; the (kw-1)*dw columns past OW in
+  // each grid row are computed and dropped.
+  const bool shifted = p.sh == 1 && p.sw == 1 && (p.kh > 1 || p.kw > 1);
+  const int64_t Hp = shifted ? p.OH + (p.kh - 1) * p.dh : p.H, Wp = shifted ? p.OW + (p.kw - 1) * p.dw : p.W;
+  const int64_t N = shifted ? p.OH * Wp : OHW;  // GEMM columns
+  const int64_t in_plane = Hp * Wp;
+  // Blocks: enough tasks for every thread (two each, so dynamic scheduling can even out a busy
+  // core). Splitting the spatial axis re-reads the weights once per block; splitting the channel
+  // axis repeats the im2col once per block, so the axis whose split repeats less data goes first:
+  // channels when the weights (M x K) outweigh the patches (K x N), as in late, small layers.
+  // The K chunking is fixed, so each output's summation order, and the result, do not depend on
+  // the blocking or thread count.
+  const int64_t threads = get_num_threads(), want = 2 * threads;
   const int64_t images = plan.N * p.groups;
-  int64_t nb = kNb;
-  while (nb > nr && images * div_up(N, nb) < want) nb -= nr;
-  const int64_t nblocks = div_up(N, nb);
-  int64_t mb = div_up(M, mr) * mr;  // one block: all channels
-  if (images * nblocks < want) mb = std::max<int64_t>(mr, div_up(div_up(M, div_up(want, images * nblocks)), mr) * mr);
-  const int64_t mblocks = div_up(M, mb);
+  const int64_t npanels = div_up(N, nr), mpanels = div_up(M, mr);
+  int64_t nblocks = div_up(npanels, kNb / nr), mblocks = 1;  // spatial blocks fit the B buffer
+  auto split = [&](int64_t& blocks, int64_t panels) {
+    while (images * nblocks * mblocks < want && blocks < panels) ++blocks;
+  };
+  if (M >= N) {
+    split(mblocks, mpanels);
+    split(nblocks, npanels);
+  } else {
+    split(nblocks, npanels);
+    split(mblocks, mpanels);
+  }
+  // Blocks are ranges of whole panels differing by at most one panel; a task count that is a
+  // multiple of the thread count keeps the threads evenly loaded.
+  if (nblocks > 1 && (images * nblocks * mblocks) % threads != 0 && nblocks < npanels) {
+    const int64_t per = images * mblocks;
+    int64_t nb2 = nblocks;
+    while ((per * nb2) % threads != 0 && nb2 < npanels) ++nb2;
+    if ((per * nb2) % threads == 0) nblocks = nb2;
+  }
+  // panels of block i: [i * panels / blocks, (i + 1) * panels / blocks)
+  const int64_t nb = div_up(npanels, nblocks) * nr, mb = div_up(mpanels, mblocks) * mr;  // largest block
   const int64_t tasks = plan.N * p.groups * mblocks * nblocks;
-  const kernels::BiasAct* epi = &select_bias_act(e.act, N);
-  const kernels::BiasAct* add_bias = &select_bias_act({}, N);
+  const kernels::BiasAct* epi = &select_bias_act(e.act, OHW);
+  const kernels::BiasAct* add_bias = &select_bias_act({}, OHW);
+
+  // The padded copy of every input plane, with slack for the last panel's overrun (its columns
+  // past N are never stored). Owned by the calling thread, reused across calls.
+  thread_local std::vector<float> padded;
+  const float* xs = x;
+  if (shifted) {
+    const int64_t planes = plan.N * p.C;
+    padded.resize(static_cast<size_t>(planes * in_plane + nb + (p.kh - 1) * p.dh * Wp + (p.kw - 1) * p.dw));
+    float* out = padded.data();
+    core::parallel_for(planes, grain(in_plane), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c)
+        copy_padded(x + c * p.H * p.W, p.H, p.W, p.pt, p.pl, Hp, Wp, 0.f, out + c * in_plane);
+    });
+    std::fill(padded.begin() + planes * in_plane, padded.end(), 0.f);
+    xs = padded.data();
+  }
+
   const int64_t work = std::min(mb, M) * std::min(nb, N) * K;
   core::parallel_for(tasks, grain(work), [&](int64_t t0, int64_t t1) {
-    thread_local std::vector<float> buf;
-    const size_t need = static_cast<size_t>(div_up(nb, nr) * nr * kKc);
+    thread_local std::vector<float> buf, acc;
+    const size_t need = static_cast<size_t>(nb * kKc);
     if (buf.size() < need) buf.resize(need);
+    if (shifted && acc.size() < static_cast<size_t>(mb * nb)) acc.resize(static_cast<size_t>(mb * nb));
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nbi = t % nblocks, mbi = (t / nblocks) % mblocks, g = (t / (nblocks * mblocks)) % p.groups,
                     img = t / (nblocks * mblocks * p.groups);
-      const int64_t n0 = nbi * nb, n1 = std::min(N, n0 + nb), m0 = mbi * mb, m1 = std::min(M, m0 + mb);
-      const float* xg = x + (img * p.C + g * (p.C / p.groups)) * p.H * p.W;
-      float* yg = y + (img * p.K + g * M) * N;
+      const int64_t n0 = nbi * npanels / nblocks * nr, n1 = std::min(N, (nbi + 1) * npanels / nblocks * nr);
+      const int64_t m0 = mbi * mpanels / mblocks * mr, m1 = std::min(M, (mbi + 1) * mpanels / mblocks * mr);
+      const float* xg = xs + (img * p.C + g * (p.C / p.groups)) * in_plane;
+      float* yg = y + (img * p.K + g * M) * OHW;
+      // shifted: accumulate in a [mb x nb] grid tile, then drop the extra columns while storing
+      float* ct = shifted ? acc.data() : yg + m0 * OHW + n0;  // C tile at (m0, n0)
+      const int64_t ldc = shifted ? nb : OHW;
       for (int64_t c = 0; c * kKc < K; ++c) {
         const int64_t k0 = c * kKc, kc_len = std::min(kKc, K - k0);
-        for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp)
-          pack_im2col(p, xg, k0, kc_len, j0, static_cast<int>(std::min<int64_t>(nr, n1 - j0)), nr,
-                      buf.data() + jp * kc_len * nr);
-        for (int64_t i0 = m0; i0 < m1; i0 += mr) {
-          const float* a = pw.panel(g, c, i0 / mr);
-          const int m = static_cast<int>(std::min<int64_t>(mr, m1 - i0));
-          for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp)
-            pw.uk->run(kc_len, a, buf.data() + jp * kc_len * nr, yg + i0 * N + j0, N, m,
-                       static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0);
+        for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) {
+          const int n = static_cast<int>(std::min<int64_t>(nr, n1 - j0));
+          float* panel = buf.data() + jp * kc_len * nr;
+          if (shifted)
+            pack_shifted(p, xg, in_plane, Wp, k0, kc_len, j0, nr, panel);
+          else
+            pack_im2col(p, xg, k0, kc_len, j0, n, nr, panel);
+        }
+        // B panel outer, A panels inner: the B panel (kc x NR) stays in L1 while A panels stream
+        for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) {
+          const int n = static_cast<int>(std::min<int64_t>(nr, n1 - j0));
+          for (int64_t i0 = m0; i0 < m1; i0 += mr)
+            pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), buf.data() + jp * kc_len * nr,
+                       ct + (i0 - m0) * ldc + (j0 - n0), ldc, static_cast<int>(std::min<int64_t>(mr, m1 - i0)), n, c > 0);
         }
       }
-      // Epilogue in the unfused order: + bias, then + residual, then the activation.
+      // Epilogue in the unfused order: + bias, then + residual, then the activation; on the
+      // shifted path it also moves each output row segment from the grid tile into y.
       for (int64_t i = m0; i < m1; ++i) {
-        float* row = yg + i * N + n0;
-        const int64_t len = n1 - n0, oc = g * M + i;
-        const float* res = e.residual ? e.residual + ((img * p.K + oc) * N + n0) : nullptr;
-        if (res) {
-          if (b) add_bias->run(row, row, len, b + oc, 0, {});
-          epi->run(row, row, len, res, 1, e.act);
-        } else if (b || e.act.kind != Activation::identity) {
-          epi->run(row, row, len, b ? b + oc : nullptr, 0, e.act);
+        const int64_t oc = g * M + i;
+        const float* res_row = e.residual ? e.residual + (img * p.K + oc) * OHW : nullptr;
+        auto finish = [&](const float* src, int64_t out0, int64_t len) {  // y[out0, out0+len) of channel oc
+          float* dst = yg + i * OHW + out0;
+          if (res_row) {
+            if (b) add_bias->run(src, dst, len, b + oc, 0, {}), src = dst;
+            epi->run(src, dst, len, res_row + out0, 1, e.act);
+          } else if (b || e.act.kind != Activation::identity || src != dst) {
+            epi->run(src, dst, len, b ? b + oc : nullptr, 0, e.act);
+          }
+        };
+        if (!shifted) {
+          finish(yg + i * OHW + n0, n0, n1 - n0);
+          continue;
+        }
+        for (int64_t j = n0; j < n1;) {  // grid row segments inside [n0, n1)
+          const int64_t oy = j / Wp, ox = j % Wp, end = std::min(n1, oy * Wp + p.OW);
+          if (ox < p.OW) finish(ct + (i - m0) * ldc + (j - n0), oy * p.OW + ox, end - j);
+          j = (oy + 1) * Wp;
         }
       }
     }

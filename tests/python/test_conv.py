@@ -214,16 +214,25 @@ def test_conv_transpose2d(case, torch):
         assert_close(y, ty.astype(np.float64), 2 * atol, desc=desc + " vs torch")
 
 
-def test_conv_results_identical_across_thread_counts():
+@pytest.mark.parametrize("shape", [
+    ((2, 16, 20, 20), (32, 16, 3, 3), 1),   # few channels, several spatial blocks
+    ((1, 32, 40, 40), (64, 32, 3, 3), 1),   # many spatial blocks of unequal panel counts
+    ((1, 64, 5, 5), (256, 64, 3, 3), 1),    # weights outweigh patches: channel blocks
+    ((3, 24, 9, 11), (48, 12, 3, 1), 2),    # groups, non-square kernel, batch
+], ids=["small", "spatial-blocks", "channel-blocks", "groups"])
+def test_conv_results_identical_across_thread_counts(shape):
+    xs, ws, g = shape
     rng = np.random.default_rng(4)
-    x, w, b = rand(rng, 2, 16, 20, 20), rand(rng, 32, 16, 3, 3), rand(rng, 32)
+    x, w, b = rand(rng, *xs), rand(rng, *ws), rand(rng, ws[0])
     n0 = cc.get_num_threads()
     try:
         outs = []
-        for n in (1, 2, 3):
+        for n in (1, 2, 3, 4):
             cc.set_num_threads(n)
-            outs.append(F.conv2d(x, w, b, padding=1))
+            outs.append(F.conv2d(x, w, b, padding=1, groups=g))
         for o in outs[1:]:
             np.testing.assert_array_equal(o, outs[0])
+        want = ref.conv2d(x, w, b, (1, 1), (1, 1, 1, 1), (1, 1), g)
+        assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
     finally:
         cc.set_num_threads(n0)

@@ -15,6 +15,7 @@ void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m
   for (int64_t p = 0; p < k; ++p) {
     const __m256 b0 = _mm256_loadu_ps(b + p * NR), b1 = _mm256_loadu_ps(b + p * NR + 8);
     const float* ap = a + p * MR;
+    _mm_prefetch(reinterpret_cast<const char*>(ap + 16 * MR), _MM_HINT_T0);  // A streams from memory in late layers
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m256 ai = _mm256_broadcast_ss(ap + i);
@@ -23,7 +24,10 @@ void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m
     }
   }
   const __m256i m0 = tail_mask(n), m1 = tail_mask(n - 8);
-  for (int i = 0; i < m; ++i) {
+  // compile-time row indices keep acc[][] in registers (a runtime index spills it every k step)
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    if (i >= m) break;
     float* ci = c + i * ldc;
     __m256 v0 = acc[i][0], v1 = acc[i][1];
     if (accumulate) {

@@ -15,6 +15,7 @@ void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m
   for (int64_t p = 0; p < k; ++p) {
     const __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
     const float* ap = a + p * MR;
+    _mm_prefetch(reinterpret_cast<const char*>(ap + 16 * MR), _MM_HINT_T0);  // A streams from memory in late layers
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m512 ai = _mm512_set1_ps(ap[i]);
@@ -24,7 +25,10 @@ void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m
   }
   const __mmask16 m0 = n >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1);
   const __mmask16 m1 = n >= 32 ? 0xFFFF : n <= 16 ? 0 : static_cast<__mmask16>((1u << (n - 16)) - 1);
-  for (int i = 0; i < m; ++i) {
+  // compile-time row indices keep acc[][] in registers (a runtime index spills it every k step)
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    if (i >= m) break;
     float* ci = c + i * ldc;
     __m512 v0 = acc[i][0], v1 = acc[i][1];
     if (accumulate) {
