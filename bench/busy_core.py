@@ -10,6 +10,10 @@ import argparse
 import io
 import multiprocessing as mp
 import os
+
+# NumPy's OpenBLAS threads spin after each call and steal cores from every engine being timed.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import sys
 import time
 import warnings

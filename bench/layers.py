@@ -9,6 +9,11 @@ the functional op. Peers that are not installed are skipped with a note. Convolu
 GFLOP/s and the percentage of the measured FMA peak at that thread count; pooling layers report
 GB/s of input read. The ratio is cnncore's median over the best peer's median, all in one run.
 """
+import os
+
+# NumPy's OpenBLAS threads spin after each call and steal cores from every engine being timed.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import sys
 

@@ -14,6 +14,10 @@ maximum relative error against PyTorch.
 import argparse
 import io
 import os
+
+# NumPy's OpenBLAS threads spin after each call and steal cores from every engine being timed.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import sys
 import warnings
 

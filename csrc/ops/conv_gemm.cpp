@@ -156,7 +156,16 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   // padded plane of c read from offset ky*dh*Wp + kx*dw on. Every B panel row is then one
   // contiguous run, so packing is a copy instead of an im2col; the (kw-1)*dw columns past OW in
   // each grid row are computed and dropped.
-  const bool shifted = p.sh == 1 && p.sw == 1 && (p.kh > 1 || p.kw > 1);
+  // It pays where packing is a large share: few output channels per patch panel. Estimated in
+  // register-tile units per K chunk (an im2col panel costs about 1.5 tiles, a copy about 0.2),
+  // against the extra grid columns; small planes with many channels keep the im2col.
+  bool shifted = p.sh == 1 && p.sw == 1 && (p.kh > 1 || p.kw > 1);
+  if (shifted) {
+    const int64_t grid_w = p.OW + (p.kw - 1) * p.dw, mpan = div_up(M, mr);
+    const double cost_shift = static_cast<double>(div_up(p.OH * grid_w, nr)) * (mpan + 0.2);
+    const double cost_im2col = static_cast<double>(div_up(OHW, nr)) * (mpan + 1.5);
+    shifted = cost_shift < cost_im2col;
+  }
   const int64_t Hp = shifted ? p.OH + (p.kh - 1) * p.dh : p.H, Wp = shifted ? p.OW + (p.kw - 1) * p.dw : p.W;
   const int64_t N = shifted ? p.OH * Wp : OHW;  // GEMM columns
   const int64_t in_plane = Hp * Wp;
