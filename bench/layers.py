@@ -52,7 +52,6 @@ def out_size(n, k, s, p):
 
 
 def onnx_layer(spec, w, b, batch):
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
     kind, C, H, W, K, k, s, p, g = spec
     x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, C, H, W])
@@ -82,17 +81,23 @@ def main():
     except ImportError:
         notes.append("PyTorch not installed: skipped")
     try:
-        import onnx  # noqa: F401
-        import onnxruntime as ort
-        peers["onnxruntime"] = ort
+        import onnx  # noqa: F401  (builds the one-node graphs both ONNX peers run)
+        has_onnx = True
     except ImportError:
-        notes.append("onnx/onnxruntime not installed: skipped")
+        has_onnx = False
+        notes.append("onnx not installed: onnxruntime and openvino skipped")
     try:
-        import onnx  # noqa: F401,F811
-        import openvino as ov
-        peers["openvino"] = ov
+        import onnxruntime as ort
+        if has_onnx:
+            peers["onnxruntime"] = ort
     except ImportError:
-        notes.append("onnx/openvino not installed: skipped")
+        notes.append("onnxruntime not installed: skipped")
+    try:
+        import openvino as ov
+        if has_onnx:
+            peers["openvino"] = ov
+    except ImportError:
+        notes.append("openvino not installed: skipped")
     isa = cc.build_info()["isa_active"]
     peaks = {t: cc._core.peak_gflops(isa, t) if isa != "scalar" else float("nan") for t in args.threads}
     print(f"cnncore {cc.__version__}, ISA {isa}; measured peak: " +

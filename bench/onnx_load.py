@@ -7,7 +7,6 @@ for each engine, recording wall time of the load and the process's peak RSS minu
 its RSS before loading (VmHWM from /proc, Linux). Prints a table with medians and min-max.
 """
 import argparse
-import io
 import json
 import os
 import subprocess
