@@ -68,7 +68,7 @@ int64_t aligned_bytes(const Shape& s) {
 }
 
 graph::CompiledNode compile_node(const Node& n, const std::map<std::string, Shape>& shapes,
-                                 const std::map<std::string, Tensor>& weights) {
+                                 const std::map<std::string, Tensor>& weights, bool pack) {
   const graph::OpDef* def = graph::find_op(n.op);
   std::vector<Shape> in_shapes;
   std::vector<const Tensor*> consts;
@@ -83,7 +83,7 @@ graph::CompiledNode compile_node(const Node& n, const std::map<std::string, Shap
     in_shapes.push_back(shapes.at(name));
   }
   try {
-    return def->compile({n, in_shapes, consts});
+    return def->compile({n, in_shapes, consts, pack});
   } catch (const Unsupported& e) {
     rethrow_for_node(n, e, true);
   } catch (const InvalidArgument& e) {
@@ -105,7 +105,7 @@ std::map<std::string, Shape> infer_shapes(const Graph& g, const std::map<std::st
   }
   for (const auto& [name, t] : g.weights) shapes[name] = t.shape();
   for (const Node& n : g.nodes) {
-    graph::CompiledNode c = compile_node(n, shapes, g.weights);
+    graph::CompiledNode c = compile_node(n, shapes, g.weights, compiled != nullptr);
     shapes[n.outputs[0]] = c.out;
     if (compiled) compiled->push_back(std::move(c));
   }

@@ -114,7 +114,7 @@ CompiledNode conv2d(const CompileCtx& c) {
   const bool res = c.has(3);
   const auto& p = plan.p;
   // Weights known at compile time are packed once for the GEMM kernel.
-  std::shared_ptr<const ops::PackedConv> packed = c.consts[1] ? ops::pack_conv(plan, c.consts[1]->data()) : nullptr;
+  std::shared_ptr<const ops::PackedConv> packed = c.pack && c.consts[1] ? ops::pack_conv(plan, c.consts[1]->data(), true) : nullptr;
   return {plan.out, plan.N * p.K * p.OH * p.OW * (p.C / p.groups) * p.kh * p.kw,
           [plan, e0, res, packed](const float* const* in, float* out) {
             ops::Epilogue e = e0;
@@ -141,7 +141,7 @@ CompiledNode conv1d(const CompileCtx& c) {
   const ops::Epilogue e0 = epilogue(c, 3, out);
   const bool res = c.has(3);
   const auto& p = plan.p;
-  std::shared_ptr<const ops::PackedConv> packed = c.consts[1] ? ops::pack_conv(plan, c.consts[1]->data()) : nullptr;
+  std::shared_ptr<const ops::PackedConv> packed = c.pack && c.consts[1] ? ops::pack_conv(plan, c.consts[1]->data(), true) : nullptr;
   return {out, plan.N * p.K * p.OW * (p.C / p.groups) * p.kw, [plan, e0, res, packed](const float* const* in, float* y) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;
@@ -223,7 +223,7 @@ CompiledNode linear(const CompileCtx& c) {
   const auto plan = ops::plan_linear(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr);
   const ops::Epilogue e0 = epilogue(c, 3, plan.out_shape);
   const bool res = c.has(3);
-  std::shared_ptr<const ops::PackedLinear> packed = c.consts[1] ? ops::pack_linear(plan, c.consts[1]->data()) : nullptr;
+  std::shared_ptr<const ops::PackedLinear> packed = c.pack && c.consts[1] ? ops::pack_linear(plan, c.consts[1]->data()) : nullptr;
   return {plan.out_shape, plan.rows * plan.in * plan.out, [plan, e0, res, packed](const float* const* in, float* y) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;

@@ -24,6 +24,7 @@ struct CompileCtx {
   const Node& node;
   const std::vector<Shape>& shapes;         ///< per input (empty for an absent input)
   const std::vector<const Tensor*>& consts;  ///< per input: the weight, or nullptr
+  bool pack = true;  ///< false when only the output shape is wanted: skip packing weights
   bool has(size_t i) const { return i < node.inputs.size() && !node.inputs[i].empty(); }
 };
 

@@ -19,19 +19,13 @@ namespace {
 constexpr int64_t kKc = 256;  // K chunk
 constexpr int64_t kNb = 192;  // largest spatial block (a multiple of every NR)
 
-std::shared_ptr<float> aligned_floats(int64_t n) {
-  void* p = std::aligned_alloc(64, static_cast<size_t>((n * 4 + 63) / 64 * 64 + 64));
-  if (!p) throw std::bad_alloc();
-  return std::shared_ptr<float>(static_cast<float*>(p), [](float* q) { std::free(q); });
-}
-
-int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 // im2col of rows [k0, k0+kc) (row = (c, ky, kx)) and columns [n0, n0+n) (column = (oy, ox))
 // of one image and group, into an NR-column panel.
 void pack_im2col(const kernels::ConvParams& p, const float* xg, int64_t k0, int64_t kc, int64_t n0, int n, int nr,
                  float* out) {
-  const bool pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0;
+  // (padding only at the end also counts as padding: it makes OH, OW larger than H, W)
+  const bool pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.OH == p.H &&
+                         p.OW == p.W;
   if (pointwise) {  // 1x1, stride 1, no padding: X itself is the matrix
     kernels::pack_b(xg, p.H * p.W, k0, kc, n0, n, nr, out);
     return;
@@ -107,7 +101,7 @@ const float* PackedConv::panel(int64_t g, int64_t chunk, int64_t mpanel) const {
   return data.get() + g * mpanels * K * uk->mr + mpanels * k0 * uk->mr + mpanel * kc_len * uk->mr;
 }
 
-std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w) {
+std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w, bool once) {
   const auto& p = plan.p;
   const int64_t cpg = p.C / p.groups;
   if (plan.transposed || (cpg == 1 && p.groups > 1)) return nullptr;  // depthwise: not a GEMM shape
@@ -126,6 +120,10 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
   auto pw = std::make_shared<PackedConv>();
   pw->uk = k.fn;
   pw->isa = k.isa;
+  if (choose_winograd(plan, once)) {
+    pack_winograd(plan, w, *pw);
+    return pw;
+  }
   pw->groups = p.groups;
   pw->M = p.K / p.groups;
   pw->K = cpg * p.kh * p.kw;
@@ -148,6 +146,7 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
 
 void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
                    const Epilogue& e) {
+  if (pw.wk) return run_conv_winograd(plan, pw, x, b, y, e);
   const auto& p = plan.p;
   const int mr = pw.uk->mr, nr = pw.uk->nr;
   const int64_t M = pw.M, K = pw.K, OHW = p.OH * p.OW;

@@ -3,13 +3,16 @@
 #include <memory>
 
 #include "kernels/gemm/gemm.h"
+#include "kernels/winograd/winograd.h"
 #include "ops/ops.h"
 
 namespace cnncore::ops {
 
-/// Weights packed for one GEMM microkernel: per group and K chunk, MR-row panels.
+/// Weights packed for one GEMM microkernel: per group and K chunk, MR-row panels; or, when `wk`
+/// is set, the Winograd-transformed filters (conv_winograd.cpp).
 struct PackedConv {
   const kernels::GemmUkernel* uk = nullptr;
+  const kernels::WinogradKernel* wk = nullptr;
   Isa isa = Isa::scalar;
   int64_t groups = 1, M = 0, K = 0, kc = 0;  // per group: M output channels, K = C/groups*kh*kw
   std::shared_ptr<float> data;
@@ -17,10 +20,20 @@ struct PackedConv {
 };
 
 /// The packed weights for the best GEMM kernel the ISA cap allows, or null when the reference
-/// path runs this problem (scalar cap, transposed or depthwise convolution).
-std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w);
+/// path runs this problem (scalar cap, transposed or depthwise convolution). `once`: the weights
+/// are packed once for many runs (a compiled model), so filter transforms that cost more than one
+/// run saves (Winograd) may be chosen.
+std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w, bool once = false);
 /// Runs the planned convolution with packed weights (see run_conv for the epilogue).
 void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
                    const Epilogue& e);
+
+/// Which algorithm a 3x3 stride-1 convolution takes (CNNCORE_CONV_ALGO=auto|gemm|winograd);
+/// the reason is logged under CNNCORE_VERBOSE=dispatch.
+bool choose_winograd(const ConvPlan& plan, bool once);
+/// Replaces pw's GEMM panels with Winograd-transformed filters for the best transform variant.
+void pack_winograd(const ConvPlan& plan, const float* w, PackedConv& pw);
+void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
+                       const Epilogue& e);
 
 }  // namespace cnncore::ops

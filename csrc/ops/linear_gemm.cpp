@@ -16,8 +16,6 @@ constexpr int64_t kKc = 256;  // K chunk
 constexpr int64_t kNb = 256;  // output features per task (a multiple of every NR)
 constexpr int64_t kRb = 64;   // input rows per task (a multiple of every MR)
 
-int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 }  // namespace
 
 const float* PackedLinear::panel(int64_t npanel, int64_t chunk) const {
@@ -42,10 +40,7 @@ std::shared_ptr<const PackedLinear> pack_linear(const LinearPlan& plan, const fl
   pw->kc = kKc;
   const int nr = pw->uk->nr;
   const int64_t npanels = div_up(plan.out, nr);
-  const size_t n = static_cast<size_t>(npanels * plan.in * nr);
-  void* mem = std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64 + 64);
-  if (!mem) throw std::bad_alloc();
-  pw->data = std::shared_ptr<float>(static_cast<float*>(mem), [](float* q) { std::free(q); });
+  pw->data = aligned_floats(npanels * plan.in * nr);
   float* d = pw->data.get();
   for (int64_t p = 0; p < npanels; ++p) {
     const int64_t j0 = p * nr;

@@ -1,5 +1,8 @@
 #pragma once
 // Helpers shared by ops: kernel selection for the eltwise epilogue and input checks.
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <string>
 
 #include "cnncore/error.h"
@@ -16,6 +19,15 @@ const char* activation_name(Activation a);
 const kernels::BiasAct& select_bias_act(const ActivationSpec& act, int64_t n);
 
 inline std::string str(int64_t v) { return std::to_string(v); }
+
+inline int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// n floats, 64-byte aligned (packed weights), with one cache line of slack.
+inline std::shared_ptr<float> aligned_floats(int64_t n) {
+  void* p = std::aligned_alloc(64, static_cast<size_t>((n * 4 + 63) / 64 * 64 + 64));
+  if (!p) throw std::bad_alloc();
+  return std::shared_ptr<float>(static_cast<float*>(p), [](float* q) { std::free(q); });
+}
 
 /// Elements per parallel chunk below which splitting costs more than it gains.
 constexpr int64_t kMinParallelWork = 1 << 14;

@@ -46,6 +46,12 @@ int main() {
               }
             CHECK(ok);
             if (!ok) std::fprintf(stderr, "  gemm %s K=%lld m=%d n=%d acc=%d\n", k.name, (long long)K, m, n, accumulate);
+            // run_rows reads A row-major (stride K + 2) and must give the same sums, bitwise
+            std::vector<float> Ar(m * (K + 2), 0.f), C2(uk.mr * ldc, 0.5f);
+            for (int i = 0; i < m; ++i)
+              for (int64_t p = 0; p < K; ++p) Ar[i * (K + 2) + p] = A[i * K + p];
+            uk.run_rows(K, Ar.data(), K + 2, bp.data(), C2.data(), ldc, m, n, accumulate != 0);
+            CHECK(C2 == C);
           }
         }
       }

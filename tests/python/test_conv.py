@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 import cnncore as cc
 import reference as ref
-from conftest import assert_close, rand, reduction_atol
+from conftest import assert_close, rand, reduction_atol, winograd_atol
 
 F = cc.functional
 pytestmark = pytest.mark.usefixtures("isa")
@@ -236,3 +236,88 @@ def test_conv_results_identical_across_thread_counts(shape):
         assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
     finally:
         cc.set_num_threads(n0)
+
+
+# Winograd F(4x4, 3x3): forced on (CNNCORE_CONV_ALGO=winograd) so every shape takes it, edge
+# tiles, channel tails (C, K not multiples of the vector width), K chunks (C > 256), asymmetric
+# padding and padding past a tile included. At the scalar cap the reference runs.
+WINOGRAD_CASES = [
+    (1, 1, 3, 3, 1, 0), (1, 3, 1, 1, 2, 1), (2, 16, 13, 13, 16, 1), (1, 17, 9, 14, 33, 1), (3, 8, 6, 7, 5, 2),
+    (1, 33, 16, 16, 65, (0, 1, 2, 1)), (1, 64, 28, 28, 64, 1), (2, 5, 17, 31, 7, "same"), (1, 300, 6, 6, 20, 1),
+    (1, 7, 4, 30, 9, (3, 0, 0, 5)), (64, 4, 5, 5, 3, 1),
+]
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=lambda c: "x".join(map(str, c)).replace(" ", ""))
+def test_conv2d_winograd(case, monkeypatch):
+    N, C, H, W, K, p = case
+    monkeypatch.setenv("CNNCORE_CONV_ALGO", "winograd")
+    rng = np.random.default_rng(C * 131 + H)
+    x, w, b = rand(rng, N, C, H, W), rand(rng, K, C, 3, 3), rand(rng, K)
+    y = F.conv2d(x, w, b, padding=p)
+    want = ref.conv2d(x, w, b, (1, 1), _pads_tuple(p) if p != "same" else (1, 1, 1, 1))
+    assert_close(y, want, winograd_atol(C, np.abs(x).max(), np.abs(w).max()), desc=f"winograd {case}")
+
+
+def test_conv2d_winograd_model_epilogue_threads_and_batch(monkeypatch):
+    """A compiled conv -> BN -> ReLU (+ residual) block on the Winograd path: the fused epilogue
+    matches the unfused reference, results are bitwise equal for 1-4 threads, and each batch row
+    equals that image run alone."""
+    monkeypatch.setenv("CNNCORE_CONV_ALGO", "auto")
+    nn = cc.nn
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(24, 24, 3, padding=1)
+            self.bn = nn.BatchNorm2d(24)
+
+        def forward(self, x):
+            return F.relu(self.bn(self.conv(x)) + x)
+
+    cc.manual_seed(5)
+    block = Block()
+    rng = np.random.default_rng(6)
+    sd = block.state_dict()
+    sd["bn.running_mean"] = rand(rng, 24, scale=0.1)
+    sd["bn.running_var"] = (rng.random(24) + 0.5).astype(np.float32)
+    block.load_state_dict(sd)
+    model = block.to_model()
+    x = rand(rng, 3, 24, 20, 20)
+    s = np.array(sd["bn.weight"]) / np.sqrt(np.array(sd["bn.running_var"]) + 1e-5)
+    conv = ref.conv2d(x, np.array(sd["conv.weight"]), np.array(sd["conv.bias"]), (1, 1), (1, 1, 1, 1))
+    want = np.maximum((conv - np.array(sd["bn.running_mean"])[:, None, None]) * s[:, None, None]
+                      + np.array(sd["bn.bias"])[:, None, None] + x, 0)
+    n0 = cc.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2, 3, 4):
+            cc.set_num_threads(n)
+            outs.append(model(x))
+        for o in outs[1:]:
+            np.testing.assert_array_equal(o, outs[0])
+        for i in range(3):
+            np.testing.assert_array_equal(model(x[i:i + 1]), outs[0][i:i + 1])
+    finally:
+        cc.set_num_threads(n0)
+    wmax = np.abs(np.array(sd["conv.weight"]) * s[:, None, None, None]).max()
+    assert_close(outs[0], want, winograd_atol(24, np.abs(x).max(), wmax) + 1e-5, desc="winograd block")
+
+
+def test_conv_algo_env_is_validated(monkeypatch):
+    monkeypatch.setenv("CNNCORE_CONV_ALGO", "fastest")
+    x, w = np.ones((1, 4, 8, 8), np.float32), np.ones((4, 4, 3, 3), np.float32)
+    if cc.get_max_isa() == "scalar":
+        return  # the reference path never reads the setting
+    with pytest.raises(ValueError, match="CNNCORE_CONV_ALGO"):
+        F.conv2d(x, w, padding=1)
+
+
+@pytest.mark.parametrize("pads", [(0, 0, 0, 1), (0, 0, 2, 0), (0, 0, 1, 3)])
+def test_conv2d_1x1_with_end_only_padding(pads):
+    """A 1x1 convolution padded only at the bottom/right is not a plain matrix product: the
+    output plane is larger than the input plane and its extra rows/columns are bias only."""
+    rng = np.random.default_rng(9)
+    x, w, b = rand(rng, 2, 5, 3, 4), rand(rng, 6, 5, 1, 1), rand(rng, 6)
+    y = F.conv2d(x, w, b, padding=pads)
+    assert_close(y, ref.conv2d(x, w, b, (1, 1), pads), reduction_atol(5, np.abs(x).max(), np.abs(w).max()))

@@ -183,3 +183,23 @@ def test_peak_probe_measures_something():
                 cc._core.peak_gflops(isa, 1)
     with pytest.raises(cc.InvalidArgumentError):
         cc._core.peak_gflops("sse9", 1)
+
+
+def test_conv_algorithm_choice_is_logged():
+    """Compiled 3x3 stride-1 convolutions take Winograd on planes of >= 16 tiles with >= 16
+    channels, the GEMM elsewhere, and say why under CNNCORE_VERBOSE=dispatch."""
+    code = ("import numpy as np, cnncore as cc\n"
+            "for hw in (16, 7):\n"
+            "    m = cc.nn.Conv2d(32, 32, 3, padding=1).to_model()\n"
+            "    m(np.ones((1, 32, hw, hw), np.float32))\n"
+            "cc.functional.conv2d(np.ones((1, 32, 16, 16), np.float32), np.ones((32, 32, 3, 3), np.float32), padding=1)\n")
+    r = run_py(code, CNNCORE_VERBOSE="dispatch", CNNCORE_CONV_ALGO="auto")
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if "conv-algo" in ln]
+    if cc.build_info()["isa_detected"] == "scalar":
+        assert not lines  # scalar CPUs run the reference convolution
+        return
+    assert len(lines) == 3, r.stderr
+    assert "ih16" in lines[0] and "-> winograd F(4x4,3x3)" in lines[0]
+    assert "ih7" in lines[1] and "-> gemm (fewer than 16 tiles" in lines[1]
+    assert "-> gemm (weights packed per call" in lines[2]

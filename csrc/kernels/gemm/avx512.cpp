@@ -8,17 +8,23 @@ namespace cnncore::kernels::avx512 {
 namespace {
 constexpr int MR = 8, NR = 32;
 
-void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
+// kRows: A row-major with stride lda (rows past m alias row 0 and are never stored), else packed.
+template <bool kRows>
+inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
+                     bool accumulate) {
+  const float* ar[MR];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) ar[i] = a + (kRows && i < m ? i * lda : 0);
   __m512 acc[MR][2];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   for (int64_t p = 0; p < k; ++p) {
     const __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
     const float* ap = a + p * MR;
-    _mm_prefetch(reinterpret_cast<const char*>(ap + 16 * MR), _MM_HINT_T0);  // A streams from memory in late layers
+    if (!kRows) _mm_prefetch(reinterpret_cast<const char*>(ap + 16 * MR), _MM_HINT_T0);  // A streams from memory in late layers
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const __m512 ai = _mm512_set1_ps(ap[i]);
+      const __m512 ai = _mm512_set1_ps(kRows ? ar[i][p] : ap[i]);
       acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
       acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
@@ -39,8 +45,16 @@ void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m
     _mm512_mask_storeu_ps(ci + 16, m1, v1);
   }
 }
+
+void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
+  run_impl<false>(k, a, 0, b, c, ldc, m, n, accumulate);
+}
+void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
+              bool accumulate) {
+  run_impl<true>(k, a, lda, b, c, ldc, m, n, accumulate);
+}
 }  // namespace
 
-extern const GemmUkernel gemm_ukernel{MR, NR, run};
+extern const GemmUkernel gemm_ukernel{MR, NR, run, run_rows};
 
 }  // namespace cnncore::kernels::avx512

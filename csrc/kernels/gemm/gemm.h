@@ -13,6 +13,9 @@ struct GemmUkernel {
   int mr, nr;
   /// C[i*ldc + j] = (accumulate ? C : 0) + sum_k a[k*MR + i] * b[k*NR + j], i < m, j < n.
   void (*run)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate);
+  /// The same with A row-major (a[i*lda + k]) instead of packed; rows i >= m are not read.
+  void (*run_rows)(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
+                   bool accumulate);
 };
 
 #define CNNCORE_KERNEL(ns, isa) \

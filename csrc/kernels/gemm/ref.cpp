@@ -5,16 +5,27 @@ namespace cnncore::kernels::ref {
 namespace {
 constexpr int MR = 4, NR = 8;
 
-void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
+// A element (i, p) at a[i*si + p*sp]: packed (1, MR) or row-major (lda, 1).
+void run_any(int64_t k, const float* a, int64_t si, int64_t sp, const float* b, float* c, int64_t ldc, int m, int n,
+             bool accumulate) {
   float acc[MR][NR] = {};
   for (int64_t p = 0; p < k; ++p)
-    for (int i = 0; i < MR; ++i)
-      for (int j = 0; j < NR; ++j) acc[i][j] += a[p * MR + i] * b[p * NR + j];
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < NR; ++j) acc[i][j] += a[i * si + p * sp] * b[p * NR + j];
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
+
+void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
+  run_any(k, a, 1, MR, b, c, ldc, m, n, accumulate);
+}
+
+void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
+              bool accumulate) {
+  run_any(k, a, lda, 1, b, c, ldc, m, n, accumulate);
+}
 }  // namespace
 
-extern const GemmUkernel gemm_ukernel{MR, NR, run};
+extern const GemmUkernel gemm_ukernel{MR, NR, run, run_rows};
 
 }  // namespace cnncore::kernels::ref

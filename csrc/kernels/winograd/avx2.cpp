@@ -1,0 +1,72 @@
+// AVX2 Winograd transforms: 8 channels per vector.
+#include <immintrin.h>
+
+#include "kernels/winograd/transform.h"
+#include "kernels/winograd/winograd.h"
+
+namespace cnncore::kernels::avx2 {
+namespace {
+
+struct Vec {
+  using T = __m256;
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static T set1(float v) { return _mm256_set1_ps(v); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
+  static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+  static T fnma(T a, T b, T c) { return _mm256_fnmadd_ps(a, b, c); }
+  // 4x4 transposes inside each 128-bit lane: q[j] lane k holds channel 4k+j's four pixels.
+  static void store_row4(const T o[4], float* y, int64_t ldc) {
+    const T a = _mm256_unpacklo_ps(o[0], o[1]), b = _mm256_unpackhi_ps(o[0], o[1]);
+    const T c = _mm256_unpacklo_ps(o[2], o[3]), d = _mm256_unpackhi_ps(o[2], o[3]);
+    const T q[4] = {_mm256_shuffle_ps(a, c, 0x44), _mm256_shuffle_ps(a, c, 0xEE), _mm256_shuffle_ps(b, d, 0x44),
+                    _mm256_shuffle_ps(b, d, 0xEE)};
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      _mm_storeu_ps(y + j * ldc, _mm256_castps256_ps128(q[j]));
+      _mm_storeu_ps(y + (4 + j) * ldc, _mm256_extractf128_ps(q[j], 1));
+    }
+  }
+};
+
+// 8x8 transposes: pairs of rows interleaved, then quads, then 128-bit halves across quads.
+void pack(const float* x, int64_t ld, int nch, int64_t n, int, float* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 r[8], t[8], s[8];
+#pragma GCC unroll 8
+    for (int l = 0; l < 8; ++l) r[l] = l < nch ? _mm256_loadu_ps(x + l * ld + i) : _mm256_setzero_ps();
+#pragma GCC unroll 4
+    for (int l = 0; l < 8; l += 2) {
+      t[l] = _mm256_unpacklo_ps(r[l], r[l + 1]);
+      t[l + 1] = _mm256_unpackhi_ps(r[l], r[l + 1]);
+    }
+#pragma GCC unroll 2
+    for (int q = 0; q < 8; q += 4) {  // s[q + j]: rows q..q+3, column 4k+j in 128-bit half k
+      s[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
+      s[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xEE);
+      s[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
+      s[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
+    }
+    float* o = out + i * 8;
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      _mm256_storeu_ps(o + j * 8, _mm256_permute2f128_ps(s[j], s[4 + j], 0x20));
+      _mm256_storeu_ps(o + (4 + j) * 8, _mm256_permute2f128_ps(s[j], s[4 + j], 0x31));
+    }
+  }
+  for (; i < n; ++i)
+    for (int l = 0; l < 8; ++l) out[i * 8 + l] = l < nch ? x[l * ld + i] : 0.f;
+}
+
+void input(const float* x, int64_t ldx, int, float* v, int64_t ldv) { Winograd43<Vec>::input(x, ldx, 8, v, ldv); }
+void output(const float* m, int64_t ldm, const float* bias, int, float* y, int64_t ldc, int64_t ldr) {
+  Winograd43<Vec>::output(m, ldm, bias, y, ldc, ldr);
+}
+
+}  // namespace
+
+extern const WinogradKernel winograd_kernel{8, pack, input, output};
+
+}  // namespace cnncore::kernels::avx2

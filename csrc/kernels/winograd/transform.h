@@ -1,0 +1,87 @@
+#pragma once
+// The F(4x4, 3x3) transforms written once over a vector type V (see ref.cpp, avx2.cpp,
+// avx512.cpp), so every ISA level runs the same operations in the same order. Included only by
+// the files of this family; the anonymous namespace gives each ISA its own copy.
+#include <cstdint>
+
+namespace cnncore::kernels {
+namespace {
+
+// V provides: type T, load(p), store(p, v), add, sub, fma(a, b, c) = a*b + c and
+// fnma(a, b, c) = c - a*b (single rounding), set1(float), and store_row4(o, y, ldc): o[0..3] are
+// four neighbouring pixels of a row, one vector each; lane l's four go to y[l*ldc + 0..3].
+template <class V>
+struct Winograd43 {
+  using T = typename V::T;
+
+  // (B^T d) for one column d0..d5.
+  static inline void in1d(const T d[6], T t[6]) {
+    const T four = V::set1(4.f), five = V::set1(5.f), two = V::set1(2.f);
+    const T d42 = V::sub(d[4], d[2]), d31 = V::sub(d[3], d[1]);
+    t[0] = V::fnma(five, d[2], V::fma(four, d[0], d[4]));
+    t[1] = V::fnma(four, V::add(d[1], d[2]), V::add(d[3], d[4]));
+    t[2] = V::fma(four, V::sub(d[1], d[2]), V::sub(d[4], d[3]));
+    t[3] = V::fma(two, d31, d42);
+    t[4] = V::fnma(two, d31, d42);
+    t[5] = V::fnma(five, d[3], V::fma(four, d[1], d[5]));
+  }
+
+  // (A^T m) for one column m0..m5.
+  static inline void out1d(const T m[6], T o[4]) {
+    const T s12 = V::add(m[1], m[2]), d12 = V::sub(m[1], m[2]);
+    const T s34 = V::add(m[3], m[4]), d34 = V::sub(m[3], m[4]);
+    o[0] = V::add(V::add(m[0], s12), s34);
+    o[1] = V::fma(V::set1(2.f), d34, d12);
+    o[2] = V::fma(V::set1(4.f), s34, s12);
+    o[3] = V::add(V::fma(V::set1(8.f), d34, d12), m[5]);
+  }
+
+  // px: floats between neighbouring pixels of a row (the lane count).
+  static inline void input(const float* x, int64_t ldx, int64_t px, float* v, int64_t ldv) {
+    T t[6][6];
+#pragma GCC unroll 6
+    for (int c = 0; c < 6; ++c) {
+      T d[6];
+#pragma GCC unroll 6
+      for (int r = 0; r < 6; ++r) d[r] = V::load(x + r * ldx + c * px);
+      T o[6];
+      in1d(d, o);
+#pragma GCC unroll 6
+      for (int r = 0; r < 6; ++r) t[r][c] = o[r];
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; ++r) {
+      T o[6];
+      in1d(t[r], o);
+#pragma GCC unroll 6
+      for (int c = 0; c < 6; ++c) V::store(v + (6 * r + c) * ldv, o[c]);
+    }
+  }
+
+  // y[l*ldc + r*ldr + c] = (A^T m A)[r][c] + bias[l]
+  static inline void output(const float* m, int64_t ldm, const float* bias, float* y, int64_t ldc, int64_t ldr) {
+    T t[4][6];
+#pragma GCC unroll 6
+    for (int c = 0; c < 6; ++c) {
+      T d[6];
+#pragma GCC unroll 6
+      for (int r = 0; r < 6; ++r) d[r] = V::load(m + (6 * r + c) * ldm);
+      T o[4];
+      out1d(d, o);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; ++r) t[r][c] = o[r];
+    }
+    const T b = V::load(bias);
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; ++r) {
+      T o[4];
+      out1d(t[r], o);
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c) o[c] = V::add(o[c], b);
+      V::store_row4(o, y + r * ldr, ldc);
+    }
+  }
+};
+
+}  // namespace
+}  // namespace cnncore::kernels

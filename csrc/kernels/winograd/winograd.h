@@ -1,0 +1,44 @@
+#pragma once
+// Winograd F(4x4, 3x3) tile transforms (Lavin & Gray, points 0, +-1, +-2, inf) on channel-blocked
+// data: `lanes` channels of a pixel are contiguous (NCHWc), so every transform step is one vector
+// operation across channels. The convolution op (ops/conv_winograd.cpp) runs
+//   y = A^T [ (G g G^T) . (B^T d B) ] A
+// with the elementwise product summed over input channels as 36 GEMMs.
+//   input:  v[xi*ldv + l] = (B^T d B)[xi] for the 6x6 window d with pixel (r, c), lane l at
+//           x[r*ldx + c*lanes + l]; xi = 6*row + col.
+//   output: y[l*ldc + r*ldr + c] = (A^T m A)[r][c] + bias[l], m[xi] at m[xi*ldm + l]: straight
+//           into `lanes` NCHW output planes (ldc apart, rows ldr apart).
+// Every variant performs the same operations in the same order (transform.h), so results are
+// bitwise equal across ISA levels.
+#include <cstdint>
+
+#include "core/dispatch.h"
+
+namespace cnncore::kernels {
+
+struct WinogradKernel {
+  int lanes;  // channels per vector; the ref handles any count
+  /// One row into channel-blocked form: out[i*lanes + l] = l < nch ? x[l*ld + i] : 0, i < n.
+  void (*pack)(const float* x, int64_t ld, int nch, int64_t n, int lanes, float* out);
+  void (*input)(const float* x, int64_t ldx, int lanes, float* v, int64_t ldv);
+  void (*output)(const float* m, int64_t ldm, const float* bias, int lanes, float* y, int64_t ldc, int64_t ldr);
+};
+
+#define CNNCORE_KERNEL(ns, isa) \
+  namespace ns {                \
+  extern const WinogradKernel winograd_kernel; \
+  }
+#include "kernels/winograd/winograd.inc"
+#undef CNNCORE_KERNEL
+
+#define CNNCORE_KERNEL(ns, isa) +1
+constexpr int kWinogradCount = 0
+#include "kernels/winograd/winograd.inc"
+    ;
+#undef CNNCORE_KERNEL
+extern const core::Kernel<const WinogradKernel*> kWinogradKernels[kWinogradCount];
+
+/// The 6x6 transformed filter G g G^T of one 3x3 filter g (row-major), computed in double.
+void winograd_filter(const float* g, float* u);
+
+}  // namespace cnncore::kernels

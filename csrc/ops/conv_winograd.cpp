@@ -1,0 +1,235 @@
+// 3x3 stride-1 convolution by Winograd F(4x4, 3x3): each 4x4 output tile comes from a 6x6 input
+// window with 36 multiplies per input/output channel pair instead of 144, i.e. 2.25 instead of 9
+// per output. Steps, per block of tiles:
+//   1. the input is copied once, zero-padded, into channel blocks of `lanes` (NCHWc), so a tile's
+//      transform is vector work across channels (kernels/winograd);
+//   2. input transform V[xi][tile][c] = B^T d B, for the block's tiles;
+//   3. 36 GEMMs M[xi] = V[xi] (tiles x C) * U[xi] (C x K) on the GEMM microkernel, reading V
+//      row-major; U = G g G^T was computed once at pack time, in NR-column panels;
+//   4. output transform A^T m A + bias, scattered into the NCHW output.
+// Residual and activation follow in one pass per plane, in the unfused order. Every tile's
+// arithmetic is independent of the blocking and thread count, so results are bitwise stable.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ops/conv_gemm.h"
+#include "ops/op_util.h"
+
+namespace cnncore::ops {
+namespace {
+
+constexpr int kXi = 36;             // transformed tile size (6 x 6)
+constexpr int64_t kKc = 256;         // input-channel chunk of the GEMMs
+constexpr int64_t kBlockBytes = 384 << 10;  // V of one tile block: about a third of L2
+
+struct Tiles {
+  int64_t ty, tx, per_image, total;
+};
+
+Tiles tiles_of(const ConvPlan& plan) {
+  const int64_t ty = div_up(plan.p.OH, 4), tx = div_up(plan.p.OW, 4);
+  return {ty, tx, ty * tx, plan.N * ty * tx};
+}
+
+std::string describe(const ConvPlan& plan) {
+  const auto& p = plan.p;
+  return "conv2d:n" + str(plan.N) + "ic" + str(p.C) + "ih" + str(p.H) + "iw" + str(p.W) + "_oc" + str(p.K) + "_3x3s1";
+}
+
+}  // namespace
+
+bool choose_winograd(const ConvPlan& plan, bool once) {
+  const auto& p = plan.p;
+  const bool fits = !plan.transposed && p.groups == 1 && p.kh == 3 && p.kw == 3 && p.sh == 1 && p.sw == 1 &&
+                    p.dh == 1 && p.dw == 1;
+  if (!fits) return false;
+  std::string mode = "auto";
+  if (const char* env = std::getenv("CNNCORE_CONV_ALGO")) mode = env;
+  if (mode != "auto" && mode != "gemm" && mode != "winograd")
+    throw InvalidArgument("CNNCORE_CONV_ALGO must be auto, gemm or winograd, got '" + mode + "'");
+  const Tiles t = tiles_of(plan);
+  // Winograd does 36 multiplies per 4x4 tile where the GEMM does 144, but pays for transforms
+  // (about a channel-count-independent cost per tile and channel), for the tile grid's overhang
+  // past the output edge, and for GEMM rows left empty when there are fewer tiles than a panel.
+  const double waste = static_cast<double>(16 * t.per_image) / static_cast<double>(p.OH * p.OW);
+  const char* why = nullptr;
+  bool use = false;
+  if (mode != "auto") {
+    use = mode == "winograd";
+    why = "set by CNNCORE_CONV_ALGO";
+  } else if (!once) {
+    why = "weights packed per call: transforming the filters costs more than it saves";
+  } else if (p.C < 16 || p.K < 16) {
+    why = "too few channels to amortise the transforms";
+  } else if (t.per_image < 16) {
+    // Small planes: U (4x the weights) streams from memory for few tiles; measured no faster in
+    // ResNet-18/50 at 7x7, whatever the batch. Deciding per image keeps batch rows identical.
+    why = "fewer than 16 tiles (a 13x13 output) per image";
+  } else if (waste > 1.4) {
+    why = "the 4x4 tile grid overhangs the output by more than 40%";
+  } else {
+    use = true;
+    why = "3x3 stride 1 with enough channels and tiles";
+  }
+  if (core::verbose("dispatch"))
+    core::log_line("dispatch conv-algo " + describe(plan) + " -> " + (use ? "winograd F(4x4,3x3)" : "gemm") + " (" +
+                   why + ")");
+  return use;
+}
+
+void pack_winograd(const ConvPlan& plan, const float* w, PackedConv& pw) {
+  const auto& p = plan.p;
+  const auto& k = core::select_kernel(
+      "winograd", kernels::kWinogradKernels,
+      [](const core::Kernel<const kernels::WinogradKernel*>& c) -> const char* {
+        return c.isa == Isa::scalar ? "the reference convolution runs at the scalar level" : nullptr;
+      },
+      [&] { return describe(plan); });
+  pw.wk = k.fn;
+  if (static_cast<int>(k.isa) > static_cast<int>(pw.isa)) pw.isa = k.isa;
+  const int nr = pw.uk->nr;
+  const int64_t npan = div_up(p.K, nr);
+  const int64_t n = kXi * npan * p.C * nr;
+  pw.data = aligned_floats(n);
+  float* u = pw.data.get();
+  std::fill(u, u + n, 0.f);
+  float t[kXi];
+  // U[xi] in NR-column panels: panel np of xi starts at (xi*npan + np)*C*NR, row c holds NR channels
+  for (int64_t oc = 0; oc < p.K; ++oc)
+    for (int64_t c = 0; c < p.C; ++c) {
+      kernels::winograd_filter(w + (oc * p.C + c) * 9, t);
+      for (int xi = 0; xi < kXi; ++xi) u[((xi * npan + oc / nr) * p.C + c) * nr + oc % nr] = t[xi];
+    }
+}
+
+void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
+                       const Epilogue& e) {
+  const auto& p = plan.p;
+  const kernels::GemmUkernel& uk = *pw.uk;
+  const kernels::WinogradKernel& wk = *pw.wk;
+  const int L = wk.lanes, mr = uk.mr, nr = uk.nr;
+  const Tiles tl = tiles_of(plan);
+  const int64_t C = p.C, K = p.K, Cb = div_up(C, L), Cv = Cb * L;
+  const int64_t Hp = 4 * tl.ty + 2, Wp = 4 * tl.tx + 2, plane_c = Hp * Wp * L;  // one channel block
+  const int64_t npan = div_up(K, nr), OHW = p.OH * p.OW;
+
+  // 1. zero-padded NCHWc copy; one task per (image, channel block, padded row)
+  thread_local std::vector<float> xc_buf;  // the caller's; workers use the pointer
+  xc_buf.resize(static_cast<size_t>(plan.N * Cb * plane_c));
+  float* const xc = xc_buf.data();
+  core::parallel_for(plan.N * Cb * Hp, grain(Wp * L), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t row = r % Hp, cb = (r / Hp) % Cb, img = r / (Hp * Cb);
+      float* dst = xc + r * Wp * L;
+      const int64_t iy = row - p.pt;
+      if (iy < 0 || iy >= p.H) {
+        std::fill(dst, dst + Wp * L, 0.f);
+        continue;
+      }
+      const int64_t x0 = std::min(p.pl, Wp), x1 = std::min(Wp, p.W + p.pl);  // padded columns with data
+      std::fill(dst, dst + x0 * L, 0.f);
+      std::fill(dst + std::max(x0, x1) * L, dst + Wp * L, 0.f);
+      if (x1 <= x0) continue;
+      const int nch = static_cast<int>(std::min<int64_t>(L, C - cb * L));
+      wk.pack(x + ((img * C + cb * L) * p.H + iy) * p.W + (x0 - p.pl), p.H * p.W, nch, x1 - x0, L, dst + x0 * L);
+    }
+  });
+
+  // Bias per output channel, zero-padded to whole panels (the output transform adds a vector).
+  std::vector<float> bias(static_cast<size_t>(npan * nr), 0.f);
+  if (b) std::copy(b, b + K, bias.begin());
+
+  // 2-4. tasks: blocks of whole tile panels and of output-channel panels. A task reads all its
+  // channels' U and all its tiles' V, so the split goes first along the axis whose repeat costs
+  // less: channels when U (C x K per xi) outweighs V (tiles x C per xi), as in late, small layers.
+  // A block's V and accumulators stay within L2.
+  const int64_t threads = get_num_threads(), want = 2 * threads, tpan = div_up(tl.total, mr);
+  const int64_t per_block =
+      std::max<int64_t>(1, std::min(kBlockBytes / (kXi * 4 * Cv * mr), kBlockBytes / (kXi * 4 * nr * mr)));
+  int64_t tblocks = div_up(tpan, per_block), kblocks = 1;
+  auto split = [&](int64_t& blocks, int64_t panels) {
+    while (tblocks * kblocks < want && blocks < panels) ++blocks;
+  };
+  if (K > tl.total) {
+    split(kblocks, npan);
+    split(tblocks, tpan);
+  } else {
+    split(tblocks, tpan);
+    split(kblocks, npan);
+  }
+  if ((tblocks * kblocks) % threads != 0 && tblocks < tpan) {
+    int64_t t2 = tblocks;
+    while ((t2 * kblocks) % threads != 0 && t2 < tpan) ++t2;
+    if ((t2 * kblocks) % threads == 0) tblocks = t2;
+  }
+  const int64_t tb_max = div_up(tpan, tblocks) * mr;  // tiles in the largest block
+  // The 36 transformed values of a tile are written (V) and read (acc) 36 strides apart; one extra
+  // cache line per stride spreads them over the L1 sets instead of piling them into a few.
+  const int64_t ldv = tb_max * Cv + 16, ldm = tb_max * nr + 16;
+  const int64_t work = tb_max * C * kXi * std::min(K, div_up(npan, kblocks) * nr);
+
+  core::parallel_for(tblocks * kblocks, grain(work), [&](int64_t q0, int64_t q1) {
+    thread_local std::vector<float> v, acc, yt;
+    v.resize(static_cast<size_t>(kXi * ldv));
+    acc.resize(static_cast<size_t>(kXi * ldm));
+    yt.resize(static_cast<size_t>(16 * L));
+    for (int64_t q = q0; q < q1; ++q) {
+      const int64_t tb = q / kblocks, kb = q % kblocks;
+      const int64_t t0 = tb * tpan / tblocks * mr, t1 = std::min(tl.total, (tb + 1) * tpan / tblocks * mr);
+      const int64_t np0 = kb * npan / kblocks, np1 = (kb + 1) * npan / kblocks;
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t img = t / tl.per_image, ty = (t % tl.per_image) / tl.tx, tx = t % tl.tx;
+        const float* src = xc + img * Cb * plane_c + (4 * ty * Wp + 4 * tx) * L;
+        for (int64_t cb = 0; cb < Cb; ++cb)
+          wk.input(src + cb * plane_c, Wp * L, L, v.data() + (t - t0) * Cv + cb * L, ldv);
+      }
+      for (int64_t np = np0; np < np1; ++np) {
+        const int64_t k0 = np * nr;
+        const int n = static_cast<int>(std::min<int64_t>(nr, K - k0));
+        // each U panel (kc x NR) is read once per task and used for all the block's tile panels
+        for (int64_t c0 = 0; c0 < C; c0 += kKc) {
+          const int64_t kc = std::min(kKc, C - c0);
+          for (int xi = 0; xi < kXi; ++xi) {
+            const float* u = pw.data.get() + ((xi * npan + np) * C + c0) * nr;
+            for (int64_t i0 = t0; i0 < t1; i0 += mr)
+              uk.run_rows(kc, v.data() + xi * ldv + (i0 - t0) * Cv + c0, Cv, u, acc.data() + xi * ldm + (i0 - t0) * nr,
+                          nr, static_cast<int>(std::min<int64_t>(mr, t1 - i0)), n, c0 > 0);
+          }
+        }
+        for (int64_t i0 = t0; i0 < t1; i0 += mr) {
+          const int m = static_cast<int>(std::min<int64_t>(mr, t1 - i0));
+          for (int i = 0; i < m; ++i) {
+            const int64_t t = i0 + i, img = t / tl.per_image, ty = (t % tl.per_image) / tl.tx, tx = t % tl.tx;
+            const int64_t rows = std::min<int64_t>(4, p.OH - 4 * ty), cols = std::min<int64_t>(4, p.OW - 4 * tx);
+            for (int j = 0; j * L < n; ++j) {
+              const float* mj = acc.data() + (i0 - t0 + i) * nr + j * L;
+              float* yo = y + ((img * K + k0 + j * L) * p.OH + 4 * ty) * p.OW + 4 * tx;
+              const int lanes = static_cast<int>(std::min<int64_t>(L, n - j * L));
+              if (rows == 4 && cols == 4 && lanes == L) {
+                wk.output(mj, ldm, bias.data() + k0 + j * L, L, yo, OHW, p.OW);
+                continue;
+              }
+              wk.output(mj, ldm, bias.data() + k0 + j * L, L, yt.data(), 16, 4);  // edge tile: keep what fits
+              for (int l = 0; l < lanes; ++l)
+                for (int64_t r = 0; r < rows; ++r)
+                  for (int64_t c = 0; c < cols; ++c) yo[l * OHW + r * p.OW + c] = yt[l * 16 + 4 * r + c];
+            }
+          }
+        }
+      }
+    }
+  });
+
+  if (e.active()) {  // + residual, then the activation (bias is already in)
+    const kernels::BiasAct& epi = select_bias_act(e.act, OHW);
+    core::parallel_for(plan.N * K, grain(OHW), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c)
+        epi.run(y + c * OHW, y + c * OHW, OHW, e.residual ? e.residual + c * OHW : nullptr, 1, e.act);
+    });
+  }
+}
+
+}  // namespace cnncore::ops
