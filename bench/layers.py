@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 import cnncore as cc
-from _timing import timeit
+from _timing import timeit_interleaved
 
 # name: (kind, C, H, W, K, kernel, stride, pad, groups) -- K/groups unused for pools
 LAYERS = {
@@ -125,7 +125,7 @@ def main():
             for threads in args.threads:
                 cc.set_num_threads(threads)
                 y = model(x)
-                res = {"cnncore": timeit(lambda: model(x), args.runs)}
+                fns = {"cnncore": lambda: model(x)}
                 ref = None
                 if "pytorch" in peers:
                     torch = peers["pytorch"]
@@ -138,21 +138,22 @@ def main():
                         fn = lambda: torch.nn.functional.max_pool2d(tx, k, stride=s, padding=p)  # noqa: E731
                     with torch.no_grad():
                         ref = fn().numpy()
-                        res["pytorch"] = timeit(fn, args.runs)
+                    fns["pytorch"] = fn  # autograd stays off: no input requires grad
                 if "onnxruntime" in peers:
                     ort = peers["onnxruntime"]
                     so = ort.SessionOptions()
                     so.intra_op_num_threads = threads
                     so.inter_op_num_threads = 1
                     sess = ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
-                    res["onnxruntime"] = timeit(lambda: sess.run(None, {"input": x}), args.runs)
+                    fns["onnxruntime"] = lambda: sess.run(None, {"input": x})
                 if "openvino" in peers:
                     ov = peers["openvino"]
                     core = ov.Core()
                     cm = core.compile_model(core.read_model(onnx_bytes), "CPU",
                                             {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": threads})
                     req = cm.create_infer_request()
-                    res["openvino"] = timeit(lambda: req.infer({0: x}), args.runs)
+                    fns["openvino"] = lambda: req.infer({0: x})
+                res = timeit_interleaved(fns, args.runs)
                 err = float(np.abs(y - ref).max() / max(np.abs(ref).max(), 1e-12)) if ref is not None else float("nan")
                 meds = {e: float(np.median(v)) for e, v in res.items()}
                 pm = {e: v for e, v in meds.items() if e != "cnncore"}

@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
 
 import cnncore as cc  # noqa: E402
-from _timing import timeit  # noqa: E402
+from _timing import timeit_interleaved  # noqa: E402
 
 SHAPES = {"lenet5": (1, 32, 32), "text_cnn": (50,)}
 DEFAULT = ["resnet50", "resnet18", "mobilenet_v2", "googlenet", "alexnet", "vgg16", "lenet5", "text_cnn"]
@@ -107,17 +107,21 @@ def main():
             flops = compiled.summary(shape, batch_size=batch, print_table=False).total_flops
             onnx_bytes = export_onnx(tm, x) if tm is not None and (ort or ov) else None
             for threads in args.threads:
-                res = {}
+                fns = {}
                 cc.set_num_threads(threads)
                 y = compiled(x)
-                res["cnncore"] = timeit(lambda: compiled(x), args.runs)
+                fns["cnncore"] = lambda: compiled(x)
                 err = float("nan")
                 if tm is not None:
                     torch.set_num_threads(threads)
                     tx = torch.from_numpy(x)
                     with torch.no_grad():
                         ty = tm(tx).numpy()
-                        res["pytorch"] = timeit(lambda: tm(tx), args.runs)
+
+                    def run_torch():
+                        with torch.no_grad():
+                            tm(tx)
+                    fns["pytorch"] = run_torch
                     err = float(np.abs(y - ty).max() / max(np.abs(ty).max(), 1e-12))
                 if ort is not None and onnx_bytes is not None:
                     so = ort.SessionOptions()
@@ -125,14 +129,15 @@ def main():
                     so.inter_op_num_threads = 1
                     sess = ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
                     feed = {"input": x}
-                    res["onnxruntime"] = timeit(lambda: sess.run(None, feed), args.runs)
+                    fns["onnxruntime"] = lambda: sess.run(None, feed)
                 if ov is not None and onnx_bytes is not None:
                     core = ov.Core()
                     m = core.read_model(onnx_bytes)
                     cm = core.compile_model(m, "CPU", {"INFERENCE_PRECISION_HINT": "f32",
                                                        "INFERENCE_NUM_THREADS": threads})
                     req = cm.create_infer_request()
-                    res["openvino"] = timeit(lambda: req.infer({0: x}), args.runs)
+                    fns["openvino"] = lambda: req.infer({0: x})
+                res = timeit_interleaved(fns, args.runs)
                 peers = {k: np.median(v) for k, v in res.items() if k != "cnncore"}
                 best = min(peers.items(), key=lambda kv: kv[1]) if peers else (None, float("nan"))
                 med = np.median(res["cnncore"])
