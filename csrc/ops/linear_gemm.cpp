@@ -66,12 +66,24 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
   const kernels::BiasAct* add_bias = &select_bias_act({}, N);
   core::parallel_for(nblocks * rblocks, grain(std::min(kNb, N) * K), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> abuf;
-    const size_t need = static_cast<size_t>(div_up(kRb, mr) * mr * kKc);
+    const size_t need = static_cast<size_t>(std::max(div_up(kRb, mr) * kKc, div_up(K, kKc) * kKc) * mr);
     if (abuf.size() < need) abuf.resize(need);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nb = t % nblocks, rb = t / nblocks;
       const int64_t n0 = nb * kNb, n1 = std::min(N, n0 + kNb), r0 = rb * kRb, r1 = std::min(R, r0 + kRb);
-      for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c) {
+      if (r1 - r0 <= mr) {
+        // One row panel (small batch): the weights dominate, so each weight panel is read in one
+        // sequential sweep over K instead of one K chunk of every panel at a time. Same chunks,
+        // same order of sums as below.
+        const int m = static_cast<int>(r1 - r0);
+        for (int64_t k0 = 0; k0 < K; k0 += kKc)
+          kernels::pack_a(x, K, r0, m, k0, std::min(kKc, K - k0), mr, abuf.data() + k0 * mr);
+        for (int64_t j0 = n0; j0 < n1; j0 += nr)
+          for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c)
+            pw.uk->run(std::min(kKc, K - k0), abuf.data() + k0 * mr, pw.panel(j0 / nr, c), y + r0 * N + j0, N, m,
+                       static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0);
+      }
+      for (int64_t k0 = 0, c = 0; k0 < K && r1 - r0 > mr; k0 += kKc, ++c) {
         const int64_t kc_len = std::min(kKc, K - k0);
         for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
           kernels::pack_a(x, K, i0, static_cast<int>(std::min<int64_t>(mr, r1 - i0)), k0, kc_len, mr,

@@ -25,6 +25,16 @@ def test_linear(shape, out, torch):
         assert_close(y, ty.astype(np.float64), 2 * atol, desc="vs torch")
 
 
+def test_linear_rows_bitwise_independent_of_batch():
+    """Small batches read each weight panel in one sweep, large ones a K chunk at a time: the sums
+    are the same, in the same order, so any row equals that row run alone."""
+    rng = np.random.default_rng(12)
+    x, w, b = rand(rng, 40, 700), rand(rng, 70, 700, scale=0.05), rand(rng, 70)
+    y = F.linear(x, w, b)
+    for rows in (slice(0, 1), slice(3, 5), slice(9, 17), slice(0, 40)):
+        np.testing.assert_array_equal(F.linear(x[rows], w, b), y[rows])
+
+
 @pytest.mark.parametrize("shape", [(2, 3), (2, 5, 7, 7), (1, 16, 1, 1), (3, 4, 9)])
 def test_batch_norm(shape, torch):
     rng = np.random.default_rng(len(shape))
