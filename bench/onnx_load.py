@@ -78,7 +78,7 @@ def main():
     ap.add_argument("--infer", type=int, default=3, help="inferences after the load (0: load only)")
     ap.add_argument("--batch", type=int, default=1)
     args = ap.parse_args()
-    rows = []
+    rows, notes = [], []
     with tempfile.TemporaryDirectory() as d:
         for name in args.models:
             path = os.path.join(d, f"{name}.onnx")
@@ -90,9 +90,16 @@ def main():
                 except ImportError:
                     print(f"{engine} not installed: skipped")
                     continue
-                res = [json.loads(subprocess.run([sys.executable, "-c", CHILD, path, engine, str(args.infer),
-                                                  str(args.batch)], capture_output=True, text=True,
-                                                 check=True).stdout.strip().splitlines()[-1]) for _ in range(args.runs)]
+                res = []
+                for _ in range(args.runs):
+                    r = subprocess.run([sys.executable, "-c", CHILD, path, engine, str(args.infer), str(args.batch)],
+                                       capture_output=True, text=True)
+                    if r.returncode != 0:
+                        notes.append(f"{name} on {engine} failed: {r.stderr.strip().splitlines()[-1]}")
+                        break
+                    res.append(json.loads(r.stdout.strip().splitlines()[-1]))
+                if not res:
+                    continue
                 t = np.array([r["seconds"] for r in res]) * 1e3
                 rows.append((name, size_mb, engine, np.median(t), t.min(), t.max(),
                              np.median([r["peak_mb"] for r in res]), np.median([r["infer_peak_mb"] for r in res])))
@@ -104,6 +111,8 @@ def main():
     for name, size_mb, e, med, lo, hi, peak, ipeak in rows:
         rel = f"{ipeak / ort_peak[name]:.2f}" if name in ort_peak else "-"
         print(f"| {name} ({size_mb:.0f}) | {e} | {med:.1f} ({lo:.1f}-{hi:.1f}) | {peak:.0f} | {ipeak:.0f} | {rel} |")
+    for n in notes:
+        print(f"note: {n}")
 
 
 if __name__ == "__main__":

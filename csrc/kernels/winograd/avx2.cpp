@@ -1,6 +1,7 @@
 // AVX2 Winograd transforms: 8 channels per vector.
 #include <immintrin.h>
 
+#include "kernels/simd/avx2.h"
 #include "kernels/winograd/transform.h"
 #include "kernels/winograd/winograd.h"
 
@@ -30,31 +31,15 @@ struct Vec {
   }
 };
 
-// 8x8 transposes: pairs of rows interleaved, then quads, then 128-bit halves across quads.
 void pack(const float* x, int64_t ld, int nch, int64_t n, int, float* out) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    __m256 r[8], t[8], s[8];
+    __m256 r[8];
 #pragma GCC unroll 8
     for (int l = 0; l < 8; ++l) r[l] = l < nch ? _mm256_loadu_ps(x + l * ld + i) : _mm256_setzero_ps();
-#pragma GCC unroll 4
-    for (int l = 0; l < 8; l += 2) {
-      t[l] = _mm256_unpacklo_ps(r[l], r[l + 1]);
-      t[l + 1] = _mm256_unpackhi_ps(r[l], r[l + 1]);
-    }
-#pragma GCC unroll 2
-    for (int q = 0; q < 8; q += 4) {  // s[q + j]: rows q..q+3, column 4k+j in 128-bit half k
-      s[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
-      s[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xEE);
-      s[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
-      s[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
-    }
-    float* o = out + i * 8;
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) {
-      _mm256_storeu_ps(o + j * 8, _mm256_permute2f128_ps(s[j], s[4 + j], 0x20));
-      _mm256_storeu_ps(o + (4 + j) * 8, _mm256_permute2f128_ps(s[j], s[4 + j], 0x31));
-    }
+    transpose8(r);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) _mm256_storeu_ps(out + (i + j) * 8, r[j]);
   }
   for (; i < n; ++i)
     for (int l = 0; l < 8; ++l) out[i * 8 + l] = l < nch ? x[l * ld + i] : 0.f;

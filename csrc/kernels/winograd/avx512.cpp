@@ -1,6 +1,7 @@
 // AVX-512 Winograd transforms: 16 channels per vector.
 #include <immintrin.h>
 
+#include "kernels/simd/avx512.h"
 #include "kernels/winograd/transform.h"
 #include "kernels/winograd/winograd.h"
 
@@ -31,35 +32,15 @@ struct Vec {
   }
 };
 
-// 16x16 transposes: pairs of rows interleaved, then quads, then 128-bit lanes across quads.
 void pack(const float* x, int64_t ld, int nch, int64_t n, int, float* out) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    __m512 r[16], t[16], s[16];
+    __m512 r[16];
 #pragma GCC unroll 16
     for (int l = 0; l < 16; ++l) r[l] = l < nch ? _mm512_loadu_ps(x + l * ld + i) : _mm512_setzero_ps();
-#pragma GCC unroll 8
-    for (int l = 0; l < 16; l += 2) {
-      t[l] = _mm512_unpacklo_ps(r[l], r[l + 1]);
-      t[l + 1] = _mm512_unpackhi_ps(r[l], r[l + 1]);
-    }
-#pragma GCC unroll 4
-    for (int q = 0; q < 16; q += 4) {  // s[q + j]: rows q..q+3, column 4k+j in 128-bit lane k
-      s[q] = _mm512_shuffle_ps(t[q], t[q + 2], 0x44);
-      s[q + 1] = _mm512_shuffle_ps(t[q], t[q + 2], 0xEE);
-      s[q + 2] = _mm512_shuffle_ps(t[q + 1], t[q + 3], 0x44);
-      s[q + 3] = _mm512_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
-    }
-    float* o = out + i * 16;
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) {
-      const __m512 u0 = _mm512_shuffle_f32x4(s[j], s[4 + j], 0x44), u1 = _mm512_shuffle_f32x4(s[j], s[4 + j], 0xEE);
-      const __m512 u2 = _mm512_shuffle_f32x4(s[8 + j], s[12 + j], 0x44), u3 = _mm512_shuffle_f32x4(s[8 + j], s[12 + j], 0xEE);
-      _mm512_storeu_ps(o + j * 16, _mm512_shuffle_f32x4(u0, u2, 0x88));
-      _mm512_storeu_ps(o + (4 + j) * 16, _mm512_shuffle_f32x4(u0, u2, 0xDD));
-      _mm512_storeu_ps(o + (8 + j) * 16, _mm512_shuffle_f32x4(u1, u3, 0x88));
-      _mm512_storeu_ps(o + (12 + j) * 16, _mm512_shuffle_f32x4(u1, u3, 0xDD));
-    }
+    transpose16(r);
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) _mm512_storeu_ps(out + (i + j) * 16, r[j]);
   }
   for (; i < n; ++i)
     for (int l = 0; l < 16; ++l) out[i * 16 + l] = l < nch ? x[l * ld + i] : 0.f;
