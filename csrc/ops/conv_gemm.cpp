@@ -66,30 +66,51 @@ void pack_im2col(const kernels::ConvParams& p, const float* xg, int64_t k0, int6
   }
 }
 
-// Patch rows [k0, k0+kc) for grid columns [j0, j0+nr) from the padded planes of one image and
-// group: row (c, ky, kx) is a contiguous run of the padded input (see run_conv_gemm).
+// Patch rows [k0, k0+kc) for grid columns [j0, j0+nr) from the phase planes of one image and
+// group: row (c, ky, kx) is a contiguous run starting at c*in_plane + tap[ky*kw + kx] (see
+// run_conv_gemm).
 template <int NR>
-void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_plane, int64_t Wp, int64_t k0,
+void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_plane, const int64_t* tap, int64_t k0,
                      int64_t kc, int64_t j0, float* out) {
-  int64_t r = k0, kx = r % p.kw, ky = (r / p.kw) % p.kh, c = r / (p.kw * p.kh);
+  const int64_t taps = p.kh * p.kw;
+  int64_t t = k0 % taps, c = k0 / taps;
   for (int64_t kk = 0; kk < kc; ++kk) {
     // fixed-size copy: inlined as vector moves, no library call per row
-    std::memcpy(out + kk * NR, xg + c * in_plane + ky * p.dh * Wp + kx * p.dw + j0, NR * sizeof(float));
-    if (++kx == p.kw) {
-      kx = 0;
-      if (++ky == p.kh) ky = 0, ++c;
-    }
+    std::memcpy(out + kk * NR, xg + c * in_plane + tap[t] + j0, NR * sizeof(float));
+    if (++t == taps) t = 0, ++c;
   }
 }
 
-void pack_shifted(const kernels::ConvParams& p, const float* xg, int64_t in_plane, int64_t Wp, int64_t k0, int64_t kc,
-                  int64_t j0, int nr, float* out) {
+void pack_shifted(const kernels::ConvParams& p, const float* xg, int64_t in_plane, const int64_t* tap, int64_t k0,
+                  int64_t kc, int64_t j0, int nr, float* out) {
   switch (nr) {
-    case 32: return pack_shifted_nr<32>(p, xg, in_plane, Wp, k0, kc, j0, out);
-    case 16: return pack_shifted_nr<16>(p, xg, in_plane, Wp, k0, kc, j0, out);
-    case 8: return pack_shifted_nr<8>(p, xg, in_plane, Wp, k0, kc, j0, out);
+    case 32: return pack_shifted_nr<32>(p, xg, in_plane, tap, k0, kc, j0, out);
+    case 16: return pack_shifted_nr<16>(p, xg, in_plane, tap, k0, kc, j0, out);
+    case 8: return pack_shifted_nr<8>(p, xg, in_plane, tap, k0, kc, j0, out);
     default: throw Unsupported("pack_shifted: unsupported panel width " + str(nr));
   }
+}
+
+// Phase planes of one input plane (see run_conv_gemm): phase (ry, rx), row i, column j holds the
+// zero-padded input at (i*sh + ry, j*sw + rx).
+void copy_phases(const kernels::ConvParams& p, const float* x, int64_t nph_y, int64_t nph_x, int64_t Hq, int64_t Wq,
+                 float* out) {
+  if (p.sh == 1 && p.sw == 1) return copy_padded(x, p.H, p.W, p.pt, p.pl, Hq, Wq, 0.f, out);
+  for (int64_t ry = 0; ry < nph_y; ++ry)
+    for (int64_t rx = 0; rx < nph_x; ++rx)
+      for (int64_t i = 0; i < Hq; ++i) {
+        float* dst = out + ((ry * nph_x + rx) * Hq + i) * Wq;
+        const int64_t iy = i * p.sh + ry - p.pt;
+        if (iy < 0 || iy >= p.H) {
+          std::fill(dst, dst + Wq, 0.f);
+          continue;
+        }
+        const float* src = x + iy * p.W;
+        for (int64_t j = 0; j < Wq; ++j) {
+          const int64_t ix = j * p.sw + rx - p.pl;
+          dst[j] = ix >= 0 && ix < p.W ? src[ix] : 0.f;
+        }
+      }
 }
 
 }  // namespace
@@ -150,24 +171,36 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   const auto& p = plan.p;
   const int mr = pw.uk->mr, nr = pw.uk->nr;
   const int64_t M = pw.M, K = pw.K, OHW = p.OH * p.OW;
-  // Stride-1 windows read the input through a zero-padded copy laid out on a grid of Wp columns
-  // ("shifted rows"): output (oy, ox) is grid column oy*Wp + ox, and patch row (c, ky, kx) is the
-  // padded plane of c read from offset ky*dh*Wp + kx*dw on. Every B panel row is then one
-  // contiguous run, so packing is a copy instead of an im2col; the (kw-1)*dw columns past OW in
-  // each grid row are computed and dropped.
-  // It pays where packing is a large share: few output channels per patch panel. Estimated in
-  // register-tile units per K chunk (an im2col panel costs about 1.5 tiles, a copy about 0.2),
-  // against the extra grid columns; small planes with many channels keep the im2col.
-  bool shifted = p.sh == 1 && p.sw == 1 && (p.kh > 1 || p.kw > 1);
+  // Windows can read the input through zero-padded "phase planes" instead of an im2col ("shifted
+  // rows"): phase (ry, rx) of a plane holds the padded input at rows i*sh + ry, columns j*sw + rx,
+  // on a grid of Wq columns (one phase, the padded plane itself, at stride 1). Output (oy, ox) is
+  // grid column oy*Wq + ox, and patch row (c, ky, kx) is one contiguous run of the phase
+  // (ky*dh % sh, kx*dw % sw) of plane c, from row ky*dh / sh, column kx*dw / sw on. Packing is then
+  // a copy instead of a gather; the columns past OW in each grid row are computed and dropped.
+  // It pays where packing is a large share: few output channels per patch panel, and strided
+  // windows, whose im2col gathers. Estimated in register-tile units per K chunk (an im2col panel
+  // about 1.5 tiles, 3 when strided, a copy about 0.2), against the extra grid columns; small
+  // planes with many channels keep the im2col.
+  const bool strided = p.sh > 1 || p.sw > 1;
+  const bool pointwise = p.kh == 1 && p.kw == 1 && !strided && p.pt == 0 && p.pl == 0 && p.OH == p.H && p.OW == p.W;
+  const int64_t nph_y = std::min(p.sh, (p.kh - 1) * p.dh + 1), nph_x = std::min(p.sw, (p.kw - 1) * p.dw + 1);
+  const int64_t Hq = p.OH + (p.kh - 1) * p.dh / p.sh, Wq = p.OW + (p.kw - 1) * p.dw / p.sw;
+  bool shifted = !pointwise;
   if (shifted) {
-    const int64_t grid_w = p.OW + (p.kw - 1) * p.dw, mpan = div_up(M, mr);
-    const double cost_shift = static_cast<double>(div_up(p.OH * grid_w, nr)) * (mpan + 0.2);
-    const double cost_im2col = static_cast<double>(div_up(OHW, nr)) * (mpan + 1.5);
+    const int64_t mpan = div_up(M, mr);
+    const double cost_shift = static_cast<double>(div_up(p.OH * Wq, nr)) * (mpan + 0.2);
+    const double cost_im2col = static_cast<double>(div_up(OHW, nr)) * (mpan + (strided ? 3.0 : 1.5));
     shifted = cost_shift < cost_im2col;
   }
-  const int64_t Hp = shifted ? p.OH + (p.kh - 1) * p.dh : p.H, Wp = shifted ? p.OW + (p.kw - 1) * p.dw : p.W;
-  const int64_t N = shifted ? p.OH * Wp : OHW;  // GEMM columns
-  const int64_t in_plane = Hp * Wp;
+  const int64_t Wp = shifted ? Wq : p.W;
+  const int64_t N = shifted ? p.OH * Wq : OHW;  // GEMM columns
+  const int64_t in_plane = shifted ? nph_y * nph_x * Hq * Wq : p.H * p.W;
+  std::vector<int64_t> tap(static_cast<size_t>(p.kh * p.kw));
+  for (int64_t ky = 0; ky < p.kh; ++ky)
+    for (int64_t kx = 0; kx < p.kw; ++kx) {
+      const int64_t dy = ky * p.dh, dx = kx * p.dw;
+      tap[ky * p.kw + kx] = (((dy % p.sh) * nph_x + dx % p.sw) * Hq + dy / p.sh) * Wq + dx / p.sw;
+    }
   // Blocks: enough tasks for every thread (two each, so dynamic scheduling can even out a busy
   // core). Splitting the spatial axis re-reads the weights once per block; splitting the channel
   // axis repeats the im2col once per block, so the axis whose split repeats less data goes first:
@@ -202,17 +235,16 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   const kernels::BiasAct* epi = &select_bias_act(e.act, OHW);
   const kernels::BiasAct* add_bias = &select_bias_act({}, OHW);
 
-  // The padded copy of every input plane, with slack for the last panel's overrun (its columns
+  // The phase planes of every input plane, with slack for the last panel's overrun (its columns
   // past N are never stored). Owned by the calling thread, reused across calls.
   thread_local std::vector<float> padded;
   const float* xs = x;
   if (shifted) {
     const int64_t planes = plan.N * p.C;
-    padded.resize(static_cast<size_t>(planes * in_plane + nb + (p.kh - 1) * p.dh * Wp + (p.kw - 1) * p.dw));
+    padded.resize(static_cast<size_t>(planes * in_plane + nb + *std::max_element(tap.begin(), tap.end())));
     float* out = padded.data();
     core::parallel_for(planes, grain(in_plane), [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c)
-        copy_padded(x + c * p.H * p.W, p.H, p.W, p.pt, p.pl, Hp, Wp, 0.f, out + c * in_plane);
+      for (int64_t c = c0; c < c1; ++c) copy_phases(p, x + c * p.H * p.W, nph_y, nph_x, Hq, Wq, out + c * in_plane);
     });
     std::fill(padded.begin() + planes * in_plane, padded.end(), 0.f);
     xs = padded.data();
@@ -240,7 +272,7 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
           const int n = static_cast<int>(std::min<int64_t>(nr, n1 - j0));
           float* panel = buf.data() + jp * kc_len * nr;
           if (shifted)
-            pack_shifted(p, xg, in_plane, Wp, k0, kc_len, j0, nr, panel);
+            pack_shifted(p, xg, in_plane, tap.data(), k0, kc_len, j0, nr, panel);
           else
             pack_im2col(p, xg, k0, kc_len, j0, n, nr, panel);
         }

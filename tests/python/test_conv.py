@@ -24,6 +24,21 @@ SWEEP = {
 }
 
 
+def _same_for_1_to_4_threads(run):
+    """run() at 1, 2, 3 and 4 threads; asserts the results are bitwise equal and returns them."""
+    n0 = cc.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2, 3, 4):
+            cc.set_num_threads(n)
+            outs.append(run())
+    finally:
+        cc.set_num_threads(n0)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o, outs[0])
+    return outs
+
+
 def _pads_tuple(p):
     return p if isinstance(p, (str, tuple)) else (p, p, p, p)
 
@@ -224,18 +239,9 @@ def test_conv_results_identical_across_thread_counts(shape):
     xs, ws, g = shape
     rng = np.random.default_rng(4)
     x, w, b = rand(rng, *xs), rand(rng, *ws), rand(rng, ws[0])
-    n0 = cc.get_num_threads()
-    try:
-        outs = []
-        for n in (1, 2, 3, 4):
-            cc.set_num_threads(n)
-            outs.append(F.conv2d(x, w, b, padding=1, groups=g))
-        for o in outs[1:]:
-            np.testing.assert_array_equal(o, outs[0])
-        want = ref.conv2d(x, w, b, (1, 1), (1, 1, 1, 1), (1, 1), g)
-        assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
-    finally:
-        cc.set_num_threads(n0)
+    outs = _same_for_1_to_4_threads(lambda: F.conv2d(x, w, b, padding=1, groups=g))
+    want = ref.conv2d(x, w, b, (1, 1), (1, 1, 1, 1), (1, 1), g)
+    assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
 
 
 # Winograd F(4x4, 3x3): forced on (CNNCORE_CONV_ALGO=winograd) so every shape takes it, edge
@@ -321,3 +327,20 @@ def test_conv2d_1x1_with_end_only_padding(pads):
     x, w, b = rand(rng, 2, 5, 3, 4), rand(rng, 6, 5, 1, 1), rand(rng, 6)
     y = F.conv2d(x, w, b, padding=pads)
     assert_close(y, ref.conv2d(x, w, b, (1, 1), pads), reduction_atol(5, np.abs(x).max(), np.abs(w).max()))
+
+
+@pytest.mark.parametrize("xs,ws,s,p,d", [
+    ((1, 3, 64, 64), (16, 3, 7, 7), 2, 3, 1),    # ResNet conv1 shape
+    ((2, 3, 67, 67), (8, 3, 11, 11), 4, 2, 1),   # AlexNet conv1 shape
+    ((1, 5, 30, 31), (12, 5, 3, 3), 2, 1, 2),    # strided and dilated
+    ((1, 8, 17, 17), (16, 8, 1, 1), 2, 0, 1),    # 1x1 stride-2 downsample
+    ((1, 4, 20, 20), (6, 4, 3, 5), 3, (1, 2, 0, 1), 1),
+], ids=["r50-conv1", "alexnet-conv1", "dilated", "1x1-s2", "odd"])
+def test_strided_conv_phase_planes(xs, ws, s, p, d):
+    """Strided windows read polyphase copies of the input (conv_gemm.cpp): correct, and bitwise
+    equal for 1-4 threads."""
+    rng = np.random.default_rng(8)
+    x, w, b = rand(rng, *xs), rand(rng, *ws), rand(rng, ws[0])
+    outs = _same_for_1_to_4_threads(lambda: F.conv2d(x, w, b, stride=s, padding=p, dilation=d))
+    want = ref.conv2d(x, w, b, (s, s), _pads_tuple(p), (d, d))
+    assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
