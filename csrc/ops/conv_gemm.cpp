@@ -310,6 +310,7 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
       }
     }
   });
+  trim_scratch(padded);
 }
 
 }  // namespace cnncore::ops

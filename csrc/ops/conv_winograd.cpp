@@ -223,6 +223,8 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
     }
   });
 
+  trim_scratch(xc_buf);
+
   if (e.active()) {  // + residual, then the activation (bias is already in)
     const kernels::BiasAct& epi = select_bias_act(e.act, OHW);
     core::parallel_for(plan.N * K, grain(OHW), [&](int64_t c0, int64_t c1) {

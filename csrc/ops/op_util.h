@@ -4,6 +4,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "cnncore/error.h"
 #include "cnncore/functional.h"
@@ -21,6 +22,13 @@ const kernels::BiasAct& select_bias_act(const ActivationSpec& act, int64_t n);
 inline std::string str(int64_t v) { return std::to_string(v); }
 
 inline int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Call-sized scratch owned by the calling thread (an input copy) is kept for the next call, up
+/// to this size; a larger one (a big batch) is handed back to the allocator after the call.
+constexpr size_t kKeepScratchBytes = size_t{32} << 20;
+inline void trim_scratch(std::vector<float>& v) {
+  if (v.capacity() * sizeof(float) > kKeepScratchBytes) std::vector<float>().swap(v);
+}
 
 /// n floats, 64-byte aligned (packed weights), with one cache line of slack.
 inline std::shared_ptr<float> aligned_floats(int64_t n) {
