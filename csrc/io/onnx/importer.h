@@ -114,7 +114,7 @@ class Importer {
         consts.push_back(v.empty() ? nullptr : weight_of(v));
       }
       try {
-        shapes_[w][out] = graph::find_op(op)->compile({node, in_shapes, consts}).out;
+        shapes_[w][out] = graph::find_op(op)->compile({node, in_shapes, consts, false}).out;  // shapes only
       } catch (const InvalidArgument& e) {
         throw InvalidArgument("onnx node '" + n_->name + "' (" + n_->op_type + "): " + e.what());
       }
