@@ -76,12 +76,22 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
         // sequential sweep over K instead of one K chunk of every panel at a time. Same chunks,
         // same order of sums as below.
         const int m = static_cast<int>(r1 - r0);
-        for (int64_t k0 = 0; k0 < K; k0 += kKc)
-          kernels::pack_a(x, K, r0, m, k0, std::min(kKc, K - k0), mr, abuf.data() + k0 * mr);
-        for (int64_t j0 = n0; j0 < n1; j0 += nr)
-          for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c)
-            pw.uk->run(std::min(kKc, K - k0), abuf.data() + k0 * mr, pw.panel(j0 / nr, c), y + r0 * N + j0, N, m,
-                       static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0);
+        if (m == 1) {  // one row: up to four panels at a time, no idle tile rows
+          for (int64_t j0 = n0; j0 < n1; j0 += 4 * nr) {
+            const int np = static_cast<int>(std::min<int64_t>(4, div_up(n1 - j0, nr)));
+            const int n_last = static_cast<int>(std::min<int64_t>(nr, n1 - (j0 + (np - 1) * nr)));
+            for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c)
+              pw.uk->gemv(std::min(kKc, K - k0), x + r0 * K + k0, pw.panel(j0 / nr, c), K * nr, np, y + r0 * N + j0,
+                          n_last, c > 0);
+          }
+        } else {
+          for (int64_t k0 = 0; k0 < K; k0 += kKc)
+            kernels::pack_a(x, K, r0, m, k0, std::min(kKc, K - k0), mr, abuf.data() + k0 * mr);
+          for (int64_t j0 = n0; j0 < n1; j0 += nr)
+            for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c)
+              pw.uk->run(std::min(kKc, K - k0), abuf.data() + k0 * mr, pw.panel(j0 / nr, c), y + r0 * N + j0, N, m,
+                         static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0);
+        }
       }
       for (int64_t k0 = 0, c = 0; k0 < K && r1 - r0 > mr; k0 += kKc, ++c) {
         const int64_t kc_len = std::min(kKc, K - k0);

@@ -57,6 +57,31 @@ int main() {
       }
     }
   }
+  // gemv: one row against up to four panels, bitwise run()'s with m = 1
+  for (int ki = 0; ki < kernels::kGemmCount; ++ki) {
+    const auto& k = kernels::kGemmKernels[ki];
+    if (static_cast<int>(k.isa) > static_cast<int>(cpu_isa())) continue;
+    const kernels::GemmUkernel& uk = *k.fn;
+    for (int64_t K : {1, 5, 64, 257})
+      for (int np = 1; np <= 4; ++np)
+        for (int n_last : {1, uk.nr / 2 + 1, uk.nr})
+          for (int accumulate = 0; accumulate < 2; ++accumulate) {
+            const int64_t ldp = K * uk.nr + 7;
+            std::vector<float> x(K), ap(K * uk.mr, 0.f), b(np * ldp);
+            for (auto& v : x) v = ud(rng);
+            for (auto& v : b) v = ud(rng);
+            for (int64_t p = 0; p < K; ++p) ap[p * uk.mr] = x[p];
+            std::vector<float> want(np * uk.nr + 3, 0.25f), got(want);
+            for (int q = 0; q < np; ++q)
+              uk.run(K, ap.data(), b.data() + q * ldp, want.data() + q * uk.nr, 0, 1, q == np - 1 ? n_last : uk.nr,
+                     accumulate != 0);
+            uk.gemv(K, x.data(), b.data(), ldp, np, got.data(), n_last, accumulate != 0);
+            CHECK(got == want);
+            if (got != want)
+              std::fprintf(stderr, "  gemv %s K=%lld np=%d n_last=%d acc=%d\n", k.name, (long long)K, np, n_last,
+                           accumulate);
+          }
+  }
   CHECK(tested >= 1);
   std::printf("gemm microkernels tested on this CPU: %d of %d\n", tested, kernels::kGemmCount);
   return report("test_gemm");

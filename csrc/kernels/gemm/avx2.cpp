@@ -8,6 +8,17 @@ namespace cnncore::kernels::avx2 {
 namespace {
 constexpr int MR = 6, NR = 16;
 
+// One output row of a tile: its first n (<= NR) columns, added to what is there when accumulating.
+inline void store_row(float* ci, __m256 v0, __m256 v1, int n, bool accumulate) {
+  const __m256i m0 = tail_mask(n), m1 = tail_mask(n - 8);
+  if (accumulate) {
+    v0 = _mm256_add_ps(_mm256_maskload_ps(ci, m0), v0);
+    v1 = _mm256_add_ps(_mm256_maskload_ps(ci + 8, m1), v1);
+  }
+  _mm256_maskstore_ps(ci, m0, v0);
+  _mm256_maskstore_ps(ci + 8, m1, v1);
+}
+
 // kRows: A row-major with stride lda (rows past m alias row 0 and are never stored), else packed.
 template <bool kRows>
 inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
@@ -29,19 +40,11 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, flo
       acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
     }
   }
-  const __m256i m0 = tail_mask(n), m1 = tail_mask(n - 8);
   // compile-time row indices keep acc[][] in registers (a runtime index spills it every k step)
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (i >= m) break;
-    float* ci = c + i * ldc;
-    __m256 v0 = acc[i][0], v1 = acc[i][1];
-    if (accumulate) {
-      v0 = _mm256_add_ps(_mm256_maskload_ps(ci, m0), v0);
-      v1 = _mm256_add_ps(_mm256_maskload_ps(ci + 8, m1), v1);
-    }
-    _mm256_maskstore_ps(ci, m0, v0);
-    _mm256_maskstore_ps(ci + 8, m1, v1);
+    store_row(c + i * ldc, acc[i][0], acc[i][1], n, accumulate);
   }
 }
 
@@ -52,8 +55,39 @@ void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, 
               bool accumulate) {
   run_impl<true>(k, a, lda, b, c, ldc, m, n, accumulate);
 }
+
+// np panels at once: 2*np independent FMA chains hide the FMA latency that one row of the
+// MR-row tile would leave exposed; each column's chain is run()'s, so the sums are bitwise equal.
+template <int NP>
+void gemv_np(int64_t k, const float* x, const float* b, int64_t ldp, float* y, int n_last, bool accumulate) {
+  __m256 acc[NP][2];
+#pragma GCC unroll 4
+  for (int q = 0; q < NP; ++q) acc[q][0] = acc[q][1] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256 xp = _mm256_set1_ps(x[p]);
+#pragma GCC unroll 4
+    for (int q = 0; q < NP; ++q) {
+      const float* bq = b + q * ldp + p * NR;
+      acc[q][0] = _mm256_fmadd_ps(xp, _mm256_loadu_ps(bq), acc[q][0]);
+      acc[q][1] = _mm256_fmadd_ps(xp, _mm256_loadu_ps(bq + 8), acc[q][1]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < NP; ++q) {
+    store_row(y + q * NR, acc[q][0], acc[q][1], q == NP - 1 ? n_last : NR, accumulate);
+  }
+}
+
+void gemv(int64_t k, const float* x, const float* b, int64_t ldp, int np, float* y, int n_last, bool accumulate) {
+  switch (np) {
+    case 1: return gemv_np<1>(k, x, b, ldp, y, n_last, accumulate);
+    case 2: return gemv_np<2>(k, x, b, ldp, y, n_last, accumulate);
+    case 3: return gemv_np<3>(k, x, b, ldp, y, n_last, accumulate);
+    default: return gemv_np<4>(k, x, b, ldp, y, n_last, accumulate);
+  }
+}
 }  // namespace
 
-extern const GemmUkernel gemm_ukernel{MR, NR, run, run_rows};
+extern const GemmUkernel gemm_ukernel{MR, NR, run, run_rows, gemv};
 
 }  // namespace cnncore::kernels::avx2

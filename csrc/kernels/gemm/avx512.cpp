@@ -3,10 +3,22 @@
 #include <immintrin.h>
 
 #include "kernels/gemm/gemm.h"
+#include "kernels/simd/avx512.h"
 
 namespace cnncore::kernels::avx512 {
 namespace {
 constexpr int MR = 8, NR = 32;
+
+// One output row of a tile: its first n (<= NR) columns, added to what is there when accumulating.
+inline void store_row(float* ci, __m512 v0, __m512 v1, int n, bool accumulate) {
+  const __mmask16 m0 = tail_mask(n), m1 = tail_mask(n - 16);
+  if (accumulate) {
+    v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, ci), v0);
+    v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, ci + 16), v1);
+  }
+  _mm512_mask_storeu_ps(ci, m0, v0);
+  _mm512_mask_storeu_ps(ci + 16, m1, v1);
+}
 
 // kRows: A row-major with stride lda (rows past m alias row 0 and are never stored), else packed.
 template <bool kRows>
@@ -29,20 +41,11 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, flo
       acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
   }
-  const __mmask16 m0 = n >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1);
-  const __mmask16 m1 = n >= 32 ? 0xFFFF : n <= 16 ? 0 : static_cast<__mmask16>((1u << (n - 16)) - 1);
   // compile-time row indices keep acc[][] in registers (a runtime index spills it every k step)
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (i >= m) break;
-    float* ci = c + i * ldc;
-    __m512 v0 = acc[i][0], v1 = acc[i][1];
-    if (accumulate) {
-      v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, ci), v0);
-      v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, ci + 16), v1);
-    }
-    _mm512_mask_storeu_ps(ci, m0, v0);
-    _mm512_mask_storeu_ps(ci + 16, m1, v1);
+    store_row(c + i * ldc, acc[i][0], acc[i][1], n, accumulate);
   }
 }
 
@@ -53,8 +56,39 @@ void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, 
               bool accumulate) {
   run_impl<true>(k, a, lda, b, c, ldc, m, n, accumulate);
 }
+
+// np panels at once: 2*np independent FMA chains hide the FMA latency that one row of the
+// MR-row tile would leave exposed; each column's chain is run()'s, so the sums are bitwise equal.
+template <int NP>
+void gemv_np(int64_t k, const float* x, const float* b, int64_t ldp, float* y, int n_last, bool accumulate) {
+  __m512 acc[NP][2];
+#pragma GCC unroll 4
+  for (int q = 0; q < NP; ++q) acc[q][0] = acc[q][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 xp = _mm512_set1_ps(x[p]);
+#pragma GCC unroll 4
+    for (int q = 0; q < NP; ++q) {
+      const float* bq = b + q * ldp + p * NR;
+      acc[q][0] = _mm512_fmadd_ps(xp, _mm512_loadu_ps(bq), acc[q][0]);
+      acc[q][1] = _mm512_fmadd_ps(xp, _mm512_loadu_ps(bq + 16), acc[q][1]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < NP; ++q) {
+    store_row(y + q * NR, acc[q][0], acc[q][1], q == NP - 1 ? n_last : NR, accumulate);
+  }
+}
+
+void gemv(int64_t k, const float* x, const float* b, int64_t ldp, int np, float* y, int n_last, bool accumulate) {
+  switch (np) {
+    case 1: return gemv_np<1>(k, x, b, ldp, y, n_last, accumulate);
+    case 2: return gemv_np<2>(k, x, b, ldp, y, n_last, accumulate);
+    case 3: return gemv_np<3>(k, x, b, ldp, y, n_last, accumulate);
+    default: return gemv_np<4>(k, x, b, ldp, y, n_last, accumulate);
+  }
+}
 }  // namespace
 
-extern const GemmUkernel gemm_ukernel{MR, NR, run, run_rows};
+extern const GemmUkernel gemm_ukernel{MR, NR, run, run_rows, gemv};
 
 }  // namespace cnncore::kernels::avx512

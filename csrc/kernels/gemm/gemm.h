@@ -16,6 +16,11 @@ struct GemmUkernel {
   /// The same with A row-major (a[i*lda + k]) instead of packed; rows i >= m are not read.
   void (*run_rows)(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
                    bool accumulate);
+  /// One row of A (x, unpacked) times np <= 4 B panels, panel q at b + q*ldp, into y + q*NR; the
+  /// last panel stores n_last columns. Bitwise what run() gives for a one-row A, without the MR-1
+  /// idle rows: a batch-1 fully connected layer.
+  void (*gemv)(int64_t k, const float* x, const float* b, int64_t ldp, int np, float* y, int n_last,
+               bool accumulate);
 };
 
 #define CNNCORE_KERNEL(ns, isa) \

@@ -24,8 +24,13 @@ void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, 
               bool accumulate) {
   run_any(k, a, lda, 1, b, c, ldc, m, n, accumulate);
 }
+
+void gemv(int64_t k, const float* x, const float* b, int64_t ldp, int np, float* y, int n_last, bool accumulate) {
+  for (int q = 0; q < np; ++q)
+    run_any(k, x, 0, 1, b + q * ldp, y + q * NR, 0, 1, q == np - 1 ? n_last : NR, accumulate);
+}
 }  // namespace
 
-extern const GemmUkernel gemm_ukernel{MR, NR, run, run_rows};
+extern const GemmUkernel gemm_ukernel{MR, NR, run, run_rows, gemv};
 
 }  // namespace cnncore::kernels::ref
