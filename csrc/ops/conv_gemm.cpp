@@ -234,6 +234,19 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   const int64_t tasks = plan.N * p.groups * mblocks * nblocks;
   const kernels::BiasAct* epi = &select_bias_act(e.act, OHW);
   const kernels::BiasAct* add_bias = &select_bias_act({}, OHW);
+  // Bias, residual and ReLU / clip (ReLU6) are applied by the microkernel as it stores a tile for
+  // the last time, saving a pass over the output; other activations keep the separate pass. The
+  // shifted path stores into a grid tile, where the residual (laid out as y) does not line up:
+  // there only bias and activation fuse.
+  const Activation ak = e.act.kind;
+  const bool fuse = (ak == Activation::identity || ak == Activation::relu || ak == Activation::clip) &&
+                    !(shifted && e.residual);
+  kernels::TileEpilogue ep0;
+  ep0.act = ak == Activation::relu ? kernels::TileEpilogue::relu
+            : ak == Activation::clip ? kernels::TileEpilogue::clip : kernels::TileEpilogue::none;
+  ep0.lo = e.act.alpha;
+  ep0.hi = e.act.beta;
+  ep0.ldr = OHW;
 
   // The phase planes of every input plane, with slack for the last panel's overrun (its columns
   // past N are never stored). Owned by the calling thread, reused across calls.
@@ -277,21 +290,32 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
             pack_im2col(p, xg, k0, kc_len, j0, n, nr, panel);
         }
         // B panel outer, A panels inner: the B panel (kc x NR) stays in L1 while A panels stream
+        const bool last = k0 + kc_len == K;
         for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) {
           const int n = static_cast<int>(std::min<int64_t>(nr, n1 - j0));
-          for (int64_t i0 = m0; i0 < m1; i0 += mr)
+          for (int64_t i0 = m0; i0 < m1; i0 += mr) {
+            kernels::TileEpilogue ep = ep0;
+            const int64_t oc0 = g * M + i0;
+            ep.bias = b ? b + oc0 : nullptr;
+            ep.res = e.residual ? e.residual + (img * p.K + oc0) * OHW + j0 : nullptr;
             pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), buf.data() + jp * kc_len * nr,
-                       ct + (i0 - m0) * ldc + (j0 - n0), ldc, static_cast<int>(std::min<int64_t>(mr, m1 - i0)), n, c > 0);
+                       ct + (i0 - m0) * ldc + (j0 - n0), ldc, static_cast<int>(std::min<int64_t>(mr, m1 - i0)), n, c > 0,
+                       fuse && last ? &ep : nullptr);
+          }
         }
       }
-      // Epilogue in the unfused order: + bias, then + residual, then the activation; on the
-      // shifted path it also moves each output row segment from the grid tile into y.
+      if (fuse && !shifted) continue;  // done in the tiles
+      // Epilogue in the unfused order (when not fused): + bias, then + residual, then the
+      // activation; on the shifted path it also moves each output row segment from the grid tile
+      // into y.
       for (int64_t i = m0; i < m1; ++i) {
         const int64_t oc = g * M + i;
         const float* res_row = e.residual ? e.residual + (img * p.K + oc) * OHW : nullptr;
         auto finish = [&](const float* src, int64_t out0, int64_t len) {  // y[out0, out0+len) of channel oc
           float* dst = yg + i * OHW + out0;
-          if (res_row) {
+          if (fuse) {
+            std::memcpy(dst, src, static_cast<size_t>(len) * sizeof(float));
+          } else if (res_row) {
             if (b) add_bias->run(src, dst, len, b + oc, 0, {}), src = dst;
             epi->run(src, dst, len, res_row + out0, 1, e.act);
           } else if (b || e.act.kind != Activation::identity || src != dst) {

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,14 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
     }
   });
 
+  // ReLU and clip (ReLU6) fuse into the output transform as a clamp when no residual comes
+  // between them and the bias; otherwise the activation runs in the pass after.
+  const Activation ak = e.act.kind;
+  const bool fuse_act = !e.residual && (ak == Activation::relu || ak == Activation::clip);
+  const float inf = std::numeric_limits<float>::infinity();
+  const float lo = !fuse_act ? -inf : ak == Activation::relu ? 0.f : e.act.alpha;
+  const float hi = !fuse_act ? inf : ak == Activation::relu ? inf : e.act.beta;
+
   // Bias per output channel, zero-padded to whole panels (the output transform adds a vector).
   std::vector<float> bias(static_cast<size_t>(npan * nr), 0.f);
   if (b) std::copy(b, b + K, bias.begin());
@@ -209,10 +218,10 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
               float* yo = y + ((img * K + k0 + j * L) * p.OH + 4 * ty) * p.OW + 4 * tx;
               const int lanes = static_cast<int>(std::min<int64_t>(L, n - j * L));
               if (rows == 4 && cols == 4 && lanes == L) {
-                wk.output(mj, ldm, bias.data() + k0 + j * L, L, yo, OHW, p.OW);
+                wk.output(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yo, OHW, p.OW);
                 continue;
               }
-              wk.output(mj, ldm, bias.data() + k0 + j * L, L, yt.data(), 16, 4);  // edge tile: keep what fits
+              wk.output(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yt.data(), 16, 4);  // edge tile: keep what fits
               for (int l = 0; l < lanes; ++l)
                 for (int64_t r = 0; r < rows; ++r)
                   for (int64_t c = 0; c < cols; ++c) yo[l * OHW + r * p.OW + c] = yt[l * 16 + 4 * r + c];
@@ -225,7 +234,7 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
 
   trim_scratch(xc_buf);
 
-  if (e.active()) {  // + residual, then the activation (bias is already in)
+  if (e.active() && !fuse_act) {  // + residual, then the activation (bias is already in)
     const kernels::BiasAct& epi = select_bias_act(e.act, OHW);
     core::parallel_for(plan.N * K, grain(OHW), [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c)

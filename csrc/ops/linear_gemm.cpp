@@ -90,7 +90,7 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
           for (int64_t j0 = n0; j0 < n1; j0 += nr)
             for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c)
               pw.uk->run(std::min(kKc, K - k0), abuf.data() + k0 * mr, pw.panel(j0 / nr, c), y + r0 * N + j0, N, m,
-                         static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0);
+                         static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0, nullptr);
         }
       }
       for (int64_t k0 = 0, c = 0; k0 < K && r1 - r0 > mr; k0 += kKc, ++c) {
@@ -103,7 +103,7 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
           for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
             pw.uk->run(kc_len, abuf.data() + ip * kc_len * mr, bp, y + i0 * N + j0, N,
                        static_cast<int>(std::min<int64_t>(mr, r1 - i0)), static_cast<int>(std::min<int64_t>(nr, n1 - j0)),
-                       c > 0);
+                       c > 0, nullptr);
         }
       }
       // Epilogue in the unfused order: + bias, then + residual, then the activation.

@@ -32,7 +32,7 @@ int main() {
           for (int accumulate = 0; accumulate < 2; ++accumulate) {
             const int64_t ldc = uk.nr + 3;
             std::vector<float> C(uk.mr * ldc, 0.5f);
-            uk.run(K, ap.data(), bp.data(), C.data(), ldc, m, n, accumulate != 0);
+            uk.run(K, ap.data(), bp.data(), C.data(), ldc, m, n, accumulate != 0, nullptr);
             bool ok = true;
             for (int i = 0; i < uk.mr; ++i)
               for (int64_t j = 0; j < ldc; ++j) {
@@ -57,6 +57,50 @@ int main() {
       }
     }
   }
+  // the fused tile epilogue: bitwise the unfused order (+ bias, + residual, activation) done after
+  for (int ki = 0; ki < kernels::kGemmCount; ++ki) {
+    const auto& k = kernels::kGemmKernels[ki];
+    if (static_cast<int>(k.isa) > static_cast<int>(cpu_isa())) continue;
+    const kernels::GemmUkernel& uk = *k.fn;
+    const int64_t K = 37, ldc = uk.nr + 5;
+    std::vector<float> A(uk.mr * K), B(K * uk.nr), ap(uk.mr * K), bp(K * uk.nr), bias(uk.mr), res(uk.mr * ldc);
+    for (auto& v : A) v = ud(rng);
+    for (auto& v : B) v = ud(rng);
+    for (auto& v : bias) v = ud(rng);
+    for (auto& v : res) v = ud(rng);
+    res[3] = std::nanf("");
+    kernels::pack_a(A.data(), K, 0, uk.mr, 0, K, uk.mr, ap.data());
+    kernels::pack_b(B.data(), uk.nr, 0, K, 0, uk.nr, uk.nr, bp.data());
+    for (int act = 0; act < 3; ++act)
+      for (int with_res = 0; with_res < 2; ++with_res)
+        for (int n : {1, uk.nr - 3, uk.nr}) {
+          kernels::TileEpilogue ep;
+          ep.bias = bias.data();
+          ep.res = with_res ? res.data() : nullptr;
+          ep.ldr = ldc;
+          ep.act = static_cast<kernels::TileEpilogue::Act>(act);
+          ep.lo = -0.25f;
+          ep.hi = 0.5f;
+          std::vector<float> got(uk.mr * ldc, 0.5f), want(got);
+          uk.run(K, ap.data(), bp.data(), got.data(), ldc, uk.mr, n, true, &ep);
+          uk.run(K, ap.data(), bp.data(), want.data(), ldc, uk.mr, n, true, nullptr);
+          bool ok = true;
+          for (int i = 0; i < uk.mr; ++i)
+            for (int64_t j = 0; j < ldc; ++j) {
+              float v = want[i * ldc + j];
+              if (j < n) {
+                v = v + bias[i];
+                if (with_res) v = v + res[i * ldc + j];
+                if (act == 1) v = v < 0.f ? 0.f : v;
+                if (act == 2) v = v < ep.lo ? ep.lo : (v > ep.hi ? ep.hi : v);
+              }
+              const float g = got[i * ldc + j];
+              ok = ok && (g == v || (std::isnan(g) && std::isnan(v)));
+            }
+          CHECK(ok);
+          if (!ok) std::fprintf(stderr, "  epilogue %s act=%d res=%d n=%d\n", k.name, act, with_res, n);
+        }
+  }
   // gemv: one row against up to four panels, bitwise run()'s with m = 1
   for (int ki = 0; ki < kernels::kGemmCount; ++ki) {
     const auto& k = kernels::kGemmKernels[ki];
@@ -74,7 +118,7 @@ int main() {
             std::vector<float> want(np * uk.nr + 3, 0.25f), got(want);
             for (int q = 0; q < np; ++q)
               uk.run(K, ap.data(), b.data() + q * ldp, want.data() + q * uk.nr, 0, 1, q == np - 1 ? n_last : uk.nr,
-                     accumulate != 0);
+                     accumulate != 0, nullptr);
             uk.gemv(K, x.data(), b.data(), ldp, np, got.data(), n_last, accumulate != 0);
             CHECK(got == want);
             if (got != want)

@@ -41,7 +41,7 @@ int main() {
     CHECK(ok_in);
     float m[36], zero = 0.f;
     for (int i = 0; i < 36; ++i) m[i] = u[i] * v[i];
-    ref.output(m, 1, &zero, 1, y, 16, 4);
+    ref.output(m, 1, &zero, -INFINITY, INFINITY, 1, y, 16, 4);
     bool ok_conv = true;
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) {
@@ -54,7 +54,7 @@ int main() {
     double s = 0;  // A^T m A of a one-hot m picks out a product of A's entries
     float oh[36] = {}, yo[16];
     oh[6 * 3 + 4] = 1.f;
-    ref.output(oh, 1, &zero, 1, yo, 16, 4);
+    ref.output(oh, 1, &zero, -INFINITY, INFINITY, 1, yo, 16, 4);
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) s += std::fabs(yo[r * 4 + c] - AT[r][3] * AT[c][4]);
     CHECK(s == 0);
@@ -87,10 +87,13 @@ int main() {
       ref.input(x.data(), ldx, L, vb.data(), ldv);
       CHECK(va == vb);
       const int64_t ldc = 37, ldr = 9;  // L planes, rows 9 floats apart
-      std::vector<float> ya(L * ldc, 5.f), yb(L * ldc, 5.f);
-      k.fn->output(va.data(), ldv, bias.data(), L, ya.data(), ldc, ldr);
-      ref.output(vb.data(), ldv, bias.data(), L, yb.data(), ldc, ldr);
-      CHECK(ya == yb);  // also: nothing outside the 4x4 tiles written (both start at 5)
+      const float clamps[3][2] = {{-INFINITY, INFINITY}, {0.f, INFINITY}, {0.f, 6.f}};  // none, ReLU, ReLU6
+      for (const auto& c : clamps) {
+        std::vector<float> ya(L * ldc, 5.f), yb(L * ldc, 5.f);
+        k.fn->output(va.data(), ldv, bias.data(), c[0], c[1], L, ya.data(), ldc, ldr);
+        ref.output(vb.data(), ldv, bias.data(), c[0], c[1], L, yb.data(), ldc, ldr);
+        CHECK(ya == yb);  // also: nothing outside the 4x4 tiles written (both start at 5)
+      }
     }
   }
   std::printf("winograd variants tested on this CPU: %d of %d\n", tested, kernels::kWinogradCount - 1);

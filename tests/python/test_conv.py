@@ -344,3 +344,18 @@ def test_strided_conv_phase_planes(xs, ws, s, p, d):
     outs = _same_for_1_to_4_threads(lambda: F.conv2d(x, w, b, stride=s, padding=p, dilation=d))
     want = ref.conv2d(x, w, b, (s, s), _pads_tuple(p), (d, d))
     assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
+
+
+@pytest.mark.parametrize("act", ["relu", "relu6"])
+def test_winograd_fused_activation_is_bitwise_the_separate_op(act, monkeypatch):
+    """ReLU/ReLU6 after a Winograd conv runs inside the output transform; the unfused graph runs
+    them as their own op. Both must give the same bits (NaN inputs included)."""
+    monkeypatch.setenv("CNNCORE_CONV_ALGO", "winograd")
+    nn = cc.nn
+    cc.manual_seed(3)
+    model = nn.Sequential(nn.Conv2d(20, 24, 3, padding=1), nn.ReLU() if act == "relu" else nn.ReLU6()).to_model()
+    x = rand(np.random.default_rng(2), 2, 20, 17, 18)
+    x[0, 3, 5, 5] = np.nan
+    fused = model(x)
+    model.set_optimize(False)
+    np.testing.assert_array_equal(model(x), fused)

@@ -8,12 +8,34 @@ namespace cnncore::kernels::avx2 {
 namespace {
 constexpr int MR = 6, NR = 16;
 
-// One output row of a tile: its first n (<= NR) columns, added to what is there when accumulating.
-inline void store_row(float* ci, __m256 v0, __m256 v1, int n, bool accumulate) {
+// One output row i of a tile: its first n (<= NR) columns, added to what is there when
+// accumulating, then the epilogue with the eltwise kernels' instructions (bitwise equal).
+inline void store_row(float* ci, __m256 v0, __m256 v1, int n, bool accumulate, const TileEpilogue* ep = nullptr,
+                      int i = 0) {
   const __m256i m0 = tail_mask(n), m1 = tail_mask(n - 8);
   if (accumulate) {
     v0 = _mm256_add_ps(_mm256_maskload_ps(ci, m0), v0);
     v1 = _mm256_add_ps(_mm256_maskload_ps(ci + 8, m1), v1);
+  }
+  if (ep) {
+    if (ep->bias) {
+      const __m256 b = _mm256_set1_ps(ep->bias[i]);
+      v0 = _mm256_add_ps(v0, b);
+      v1 = _mm256_add_ps(v1, b);
+    }
+    if (ep->res) {
+      const float* r = ep->res + i * ep->ldr;
+      v0 = _mm256_add_ps(v0, _mm256_maskload_ps(r, m0));
+      v1 = _mm256_add_ps(v1, _mm256_maskload_ps(r + 8, m1));
+    }
+    if (ep->act == TileEpilogue::relu) {
+      v0 = _mm256_max_ps(_mm256_setzero_ps(), v0);
+      v1 = _mm256_max_ps(_mm256_setzero_ps(), v1);
+    } else if (ep->act == TileEpilogue::clip) {
+      const __m256 lo = _mm256_set1_ps(ep->lo), hi = _mm256_set1_ps(ep->hi);
+      v0 = _mm256_min_ps(hi, _mm256_max_ps(lo, v0));
+      v1 = _mm256_min_ps(hi, _mm256_max_ps(lo, v1));
+    }
   }
   _mm256_maskstore_ps(ci, m0, v0);
   _mm256_maskstore_ps(ci + 8, m1, v1);
@@ -22,7 +44,7 @@ inline void store_row(float* ci, __m256 v0, __m256 v1, int n, bool accumulate) {
 // kRows: A row-major with stride lda (rows past m alias row 0 and are never stored), else packed.
 template <bool kRows>
 inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
-                     bool accumulate) {
+                     bool accumulate, const TileEpilogue* ep) {
   const float* ar[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) ar[i] = a + (kRows && i < m ? i * lda : 0);
@@ -44,16 +66,17 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, flo
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (i >= m) break;
-    store_row(c + i * ldc, acc[i][0], acc[i][1], n, accumulate);
+    store_row(c + i * ldc, acc[i][0], acc[i][1], n, accumulate, ep, i);
   }
 }
 
-void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
-  run_impl<false>(k, a, 0, b, c, ldc, m, n, accumulate);
+void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
+         const TileEpilogue* ep) {
+  run_impl<false>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
 }
 void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
               bool accumulate) {
-  run_impl<true>(k, a, lda, b, c, ldc, m, n, accumulate);
+  run_impl<true>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
 }
 
 // np panels at once: 2*np independent FMA chains hide the FMA latency that one row of the

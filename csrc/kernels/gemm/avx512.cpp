@@ -9,12 +9,34 @@ namespace cnncore::kernels::avx512 {
 namespace {
 constexpr int MR = 8, NR = 32;
 
-// One output row of a tile: its first n (<= NR) columns, added to what is there when accumulating.
-inline void store_row(float* ci, __m512 v0, __m512 v1, int n, bool accumulate) {
+// One output row i of a tile: its first n (<= NR) columns, added to what is there when
+// accumulating, then the epilogue with the eltwise kernels' instructions (bitwise equal).
+inline void store_row(float* ci, __m512 v0, __m512 v1, int n, bool accumulate, const TileEpilogue* ep = nullptr,
+                      int i = 0) {
   const __mmask16 m0 = tail_mask(n), m1 = tail_mask(n - 16);
   if (accumulate) {
     v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, ci), v0);
     v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, ci + 16), v1);
+  }
+  if (ep) {
+    if (ep->bias) {
+      const __m512 b = _mm512_set1_ps(ep->bias[i]);
+      v0 = _mm512_add_ps(v0, b);
+      v1 = _mm512_add_ps(v1, b);
+    }
+    if (ep->res) {
+      const float* r = ep->res + i * ep->ldr;
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, r));
+      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, r + 16));
+    }
+    if (ep->act == TileEpilogue::relu) {
+      v0 = _mm512_max_ps(_mm512_setzero_ps(), v0);
+      v1 = _mm512_max_ps(_mm512_setzero_ps(), v1);
+    } else if (ep->act == TileEpilogue::clip) {
+      const __m512 lo = _mm512_set1_ps(ep->lo), hi = _mm512_set1_ps(ep->hi);
+      v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
+      v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
+    }
   }
   _mm512_mask_storeu_ps(ci, m0, v0);
   _mm512_mask_storeu_ps(ci + 16, m1, v1);
@@ -23,7 +45,7 @@ inline void store_row(float* ci, __m512 v0, __m512 v1, int n, bool accumulate) {
 // kRows: A row-major with stride lda (rows past m alias row 0 and are never stored), else packed.
 template <bool kRows>
 inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
-                     bool accumulate) {
+                     bool accumulate, const TileEpilogue* ep) {
   const float* ar[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) ar[i] = a + (kRows && i < m ? i * lda : 0);
@@ -45,16 +67,17 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, flo
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (i >= m) break;
-    store_row(c + i * ldc, acc[i][0], acc[i][1], n, accumulate);
+    store_row(c + i * ldc, acc[i][0], acc[i][1], n, accumulate, ep, i);
   }
 }
 
-void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
-  run_impl<false>(k, a, 0, b, c, ldc, m, n, accumulate);
+void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
+         const TileEpilogue* ep) {
+  run_impl<false>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
 }
 void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
               bool accumulate) {
-  run_impl<true>(k, a, lda, b, c, ldc, m, n, accumulate);
+  run_impl<true>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
 }
 
 // np panels at once: 2*np independent FMA chains hide the FMA latency that one row of the

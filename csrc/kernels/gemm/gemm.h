@@ -9,10 +9,24 @@
 
 namespace cnncore::kernels {
 
+/// Applied to a tile as it is stored for the last time, in the order of the unfused ops (so the
+/// result is bitwise that of the separate eltwise pass): + bias[i] (one per tile row), then
+/// + res[i*ldr + j], then max(0, v) (relu) or min(hi, max(lo, v)) (clip, e.g. ReLU6).
+struct TileEpilogue {
+  enum Act : int { none = 0, relu = 1, clip = 2 };
+  const float* bias = nullptr;
+  const float* res = nullptr;
+  int64_t ldr = 0;
+  Act act = none;
+  float lo = 0.f, hi = 0.f;
+};
+
 struct GemmUkernel {
   int mr, nr;
-  /// C[i*ldc + j] = (accumulate ? C : 0) + sum_k a[k*MR + i] * b[k*NR + j], i < m, j < n.
-  void (*run)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate);
+  /// C[i*ldc + j] = (accumulate ? C : 0) + sum_k a[k*MR + i] * b[k*NR + j], i < m, j < n, then
+  /// the epilogue `ep` when given.
+  void (*run)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
+              const TileEpilogue* ep);
   /// The same with A row-major (a[i*lda + k]) instead of packed; rows i >= m are not read.
   void (*run_rows)(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
                    bool accumulate);

@@ -7,17 +7,30 @@ constexpr int MR = 4, NR = 8;
 
 // A element (i, p) at a[i*si + p*sp]: packed (1, MR) or row-major (lda, 1).
 void run_any(int64_t k, const float* a, int64_t si, int64_t sp, const float* b, float* c, int64_t ldc, int m, int n,
-             bool accumulate) {
+             bool accumulate, const TileEpilogue* ep = nullptr) {
   float acc[MR][NR] = {};
   for (int64_t p = 0; p < k; ++p)
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < NR; ++j) acc[i][j] += a[i * si + p * sp] * b[p * NR + j];
   for (int i = 0; i < m; ++i)
-    for (int j = 0; j < n; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+    for (int j = 0; j < n; ++j) {
+      float v = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+      if (ep) {  // as the reference eltwise ops (eltwise/ref.cpp)
+        if (ep->bias) v = v + ep->bias[i];
+        if (ep->res) v = v + ep->res[i * ep->ldr + j];
+        if (ep->act == TileEpilogue::relu) v = v < 0.f ? 0.f : v;
+        if (ep->act == TileEpilogue::clip) {
+          v = v < ep->lo ? ep->lo : v;
+          v = v > ep->hi ? ep->hi : v;
+        }
+      }
+      c[i * ldc + j] = v;
+    }
 }
 
-void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {
-  run_any(k, a, 1, MR, b, c, ldc, m, n, accumulate);
+void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
+         const TileEpilogue* ep) {
+  run_any(k, a, 1, MR, b, c, ldc, m, n, accumulate, ep);
 }
 
 void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,

@@ -17,6 +17,8 @@ struct Vec {
   static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static T fnma(T a, T b, T c) { return _mm256_fnmadd_ps(a, b, c); }
+  static T max(T a, T b) { return _mm256_max_ps(a, b); }
+  static T min(T a, T b) { return _mm256_min_ps(a, b); }
   // 4x4 transposes inside each 128-bit lane: q[j] lane k holds channel 4k+j's four pixels.
   static void store_row4(const T o[4], float* y, int64_t ldc) {
     const T a = _mm256_unpacklo_ps(o[0], o[1]), b = _mm256_unpackhi_ps(o[0], o[1]);
@@ -46,8 +48,9 @@ void pack(const float* x, int64_t ld, int nch, int64_t n, int, float* out) {
 }
 
 void input(const float* x, int64_t ldx, int, float* v, int64_t ldv) { Winograd43<Vec>::input(x, ldx, 8, v, ldv); }
-void output(const float* m, int64_t ldm, const float* bias, int, float* y, int64_t ldc, int64_t ldr) {
-  Winograd43<Vec>::output(m, ldm, bias, y, ldc, ldr);
+void output(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldc,
+            int64_t ldr) {
+  Winograd43<Vec>::output(m, ldm, bias, lo, hi, y, ldc, ldr);
 }
 
 }  // namespace

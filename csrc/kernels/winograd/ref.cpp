@@ -28,6 +28,8 @@ struct Scalar {
   static T sub(T a, T b) { return a - b; }
   static T fma(T a, T b, T c) { return std::fma(a, b, c); }
   static T fnma(T a, T b, T c) { return std::fma(-a, b, c); }
+  static T max(T a, T b) { return a > b ? a : b; }
+  static T min(T a, T b) { return a < b ? a : b; }
   static void store_row4(const T o[4], float* y, int64_t) {
     for (int c = 0; c < 4; ++c) y[c] = o[c];
   }
@@ -42,8 +44,9 @@ void input(const float* x, int64_t ldx, int lanes, float* v, int64_t ldv) {
   for (int l = 0; l < lanes; ++l) Winograd43<Scalar>::input(x + l, ldx, lanes, v + l, ldv);
 }
 
-void output(const float* m, int64_t ldm, const float* bias, int lanes, float* y, int64_t ldc, int64_t ldr) {
-  for (int l = 0; l < lanes; ++l) Winograd43<Scalar>::output(m + l, ldm, bias + l, y + l * ldc, ldc, ldr);
+void output(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y, int64_t ldc,
+            int64_t ldr) {
+  for (int l = 0; l < lanes; ++l) Winograd43<Scalar>::output(m + l, ldm, bias + l, lo, hi, y + l * ldc, ldc, ldr);
 }
 
 }  // namespace

@@ -8,7 +8,8 @@ namespace cnncore::kernels {
 namespace {
 
 // V provides: type T, load(p), store(p, v), add, sub, fma(a, b, c) = a*b + c and
-// fnma(a, b, c) = c - a*b (single rounding), set1(float), and store_row4(o, y, ldc): o[0..3] are
+// fnma(a, b, c) = c - a*b (single rounding), set1(float), max/min (the second operand unless the
+// first is strictly greater/less: SSE semantics, NaN propagates from b), and store_row4(o, y, ldc): o[0..3] are
 // four neighbouring pixels of a row, one vector each; lane l's four go to y[l*ldc + 0..3].
 template <class V>
 struct Winograd43 {
@@ -58,8 +59,9 @@ struct Winograd43 {
     }
   }
 
-  // y[l*ldc + r*ldr + c] = (A^T m A)[r][c] + bias[l]
-  static inline void output(const float* m, int64_t ldm, const float* bias, float* y, int64_t ldc, int64_t ldr) {
+  // y[l*ldc + r*ldr + c] = min(hi, max(lo, (A^T m A)[r][c] + bias[l]))
+  static inline void output(const float* m, int64_t ldm, const float* bias, float lo, float hi, float* y, int64_t ldc,
+                            int64_t ldr) {
     T t[4][6];
 #pragma GCC unroll 6
     for (int c = 0; c < 6; ++c) {
@@ -71,13 +73,13 @@ struct Winograd43 {
 #pragma GCC unroll 4
       for (int r = 0; r < 4; ++r) t[r][c] = o[r];
     }
-    const T b = V::load(bias);
+    const T b = V::load(bias), vlo = V::set1(lo), vhi = V::set1(hi);
 #pragma GCC unroll 4
     for (int r = 0; r < 4; ++r) {
       T o[4];
       out1d(t[r], o);
 #pragma GCC unroll 4
-      for (int c = 0; c < 4; ++c) o[c] = V::add(o[c], b);
+      for (int c = 0; c < 4; ++c) o[c] = V::min(vhi, V::max(vlo, V::add(o[c], b)));
       V::store_row4(o, y + r * ldr, ldc);
     }
   }

@@ -6,8 +6,10 @@
 // with the elementwise product summed over input channels as 36 GEMMs.
 //   input:  v[xi*ldv + l] = (B^T d B)[xi] for the 6x6 window d with pixel (r, c), lane l at
 //           x[r*ldx + c*lanes + l]; xi = 6*row + col.
-//   output: y[l*ldc + r*ldr + c] = (A^T m A)[r][c] + bias[l], m[xi] at m[xi*ldm + l]: straight
-//           into `lanes` NCHW output planes (ldc apart, rows ldr apart).
+//   output: y[l*ldc + r*ldr + c] = min(hi, max(lo, (A^T m A)[r][c] + bias[l])), m[xi] at
+//           m[xi*ldm + l]: straight into `lanes` NCHW output planes (ldc apart, rows ldr apart).
+//           The clamp is ReLU (0, inf), ReLU6 (0, 6) or nothing (-inf, inf), with the eltwise
+//           kernels' max/min, so it is bitwise the separate activation pass.
 // Every variant performs the same operations in the same order (transform.h), so results are
 // bitwise equal across ISA levels.
 #include <cstdint>
@@ -21,7 +23,8 @@ struct WinogradKernel {
   /// One row into channel-blocked form: out[i*lanes + l] = l < nch ? x[l*ld + i] : 0, i < n.
   void (*pack)(const float* x, int64_t ld, int nch, int64_t n, int lanes, float* out);
   void (*input)(const float* x, int64_t ldx, int lanes, float* v, int64_t ldv);
-  void (*output)(const float* m, int64_t ldm, const float* bias, int lanes, float* y, int64_t ldc, int64_t ldr);
+  void (*output)(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y, int64_t ldc,
+                 int64_t ldr);
 };
 
 #define CNNCORE_KERNEL(ns, isa) \
