@@ -19,14 +19,17 @@ namespace {
 constexpr int64_t kKc = 256;  // K chunk
 constexpr int64_t kNb = 192;  // largest spatial block (a multiple of every NR)
 
+// 1x1, stride 1, no padding: the input plane itself is the GEMM's B matrix. (Padding only at the
+// end also counts as padding: it makes OH, OW larger than H, W.)
+bool is_pointwise(const kernels::ConvParams& p) {
+  return p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.OH == p.H && p.OW == p.W;
+}
+
 // im2col of rows [k0, k0+kc) (row = (c, ky, kx)) and columns [n0, n0+n) (column = (oy, ox))
 // of one image and group, into an NR-column panel.
 void pack_im2col(const kernels::ConvParams& p, const float* xg, int64_t k0, int64_t kc, int64_t n0, int n, int nr,
                  float* out) {
-  // (padding only at the end also counts as padding: it makes OH, OW larger than H, W)
-  const bool pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.OH == p.H &&
-                         p.OW == p.W;
-  if (pointwise) {  // 1x1, stride 1, no padding: X itself is the matrix
+  if (is_pointwise(p)) {  // 1x1, stride 1, no padding: X itself is the matrix
     kernels::pack_b(xg, p.H * p.W, k0, kc, n0, n, nr, out);
     return;
   }
@@ -182,10 +185,9 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   // about 1.5 tiles, 3 when strided, a copy about 0.2), against the extra grid columns; small
   // planes with many channels keep the im2col.
   const bool strided = p.sh > 1 || p.sw > 1;
-  const bool pointwise = p.kh == 1 && p.kw == 1 && !strided && p.pt == 0 && p.pl == 0 && p.OH == p.H && p.OW == p.W;
   const int64_t nph_y = std::min(p.sh, (p.kh - 1) * p.dh + 1), nph_x = std::min(p.sw, (p.kw - 1) * p.dw + 1);
   const int64_t Hq = p.OH + (p.kh - 1) * p.dh / p.sh, Wq = p.OW + (p.kw - 1) * p.dw / p.sw;
-  bool shifted = !pointwise;
+  bool shifted = !is_pointwise(p);
   if (shifted) {
     const int64_t mpan = div_up(M, mr);
     const double cost_shift = static_cast<double>(div_up(p.OH * Wq, nr)) * (mpan + 0.2);

@@ -65,8 +65,8 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
   const kernels::BiasAct* epi = &select_bias_act(e.act, N);
   const kernels::BiasAct* add_bias = &select_bias_act({}, N);
   core::parallel_for(nblocks * rblocks, grain(std::min(kNb, N) * K), [&](int64_t t0, int64_t t1) {
-    thread_local std::vector<float> abuf;
-    const size_t need = static_cast<size_t>(std::max(div_up(kRb, mr) * kKc, div_up(K, kKc) * kKc) * mr);
+    thread_local std::vector<float> abuf;  // packed rows: all of K for one panel, else one K chunk
+    const size_t need = R == 1 ? 0 : static_cast<size_t>(std::max(div_up(kRb, mr) * kKc, div_up(K, kKc) * kKc) * mr);
     if (abuf.size() < need) abuf.resize(need);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nb = t % nblocks, rb = t / nblocks;
@@ -92,18 +92,19 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
               pw.uk->run(std::min(kKc, K - k0), abuf.data() + k0 * mr, pw.panel(j0 / nr, c), y + r0 * N + j0, N, m,
                          static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0, nullptr);
         }
-      }
-      for (int64_t k0 = 0, c = 0; k0 < K && r1 - r0 > mr; k0 += kKc, ++c) {
-        const int64_t kc_len = std::min(kKc, K - k0);
-        for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
-          kernels::pack_a(x, K, i0, static_cast<int>(std::min<int64_t>(mr, r1 - i0)), k0, kc_len, mr,
-                          abuf.data() + ip * kc_len * mr);
-        for (int64_t j0 = n0; j0 < n1; j0 += nr) {
-          const float* bp = pw.panel(j0 / nr, c);
+      } else {
+        for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c) {
+          const int64_t kc_len = std::min(kKc, K - k0);
           for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
-            pw.uk->run(kc_len, abuf.data() + ip * kc_len * mr, bp, y + i0 * N + j0, N,
-                       static_cast<int>(std::min<int64_t>(mr, r1 - i0)), static_cast<int>(std::min<int64_t>(nr, n1 - j0)),
-                       c > 0, nullptr);
+            kernels::pack_a(x, K, i0, static_cast<int>(std::min<int64_t>(mr, r1 - i0)), k0, kc_len, mr,
+                            abuf.data() + ip * kc_len * mr);
+          for (int64_t j0 = n0; j0 < n1; j0 += nr) {
+            const float* bp = pw.panel(j0 / nr, c);
+            for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
+              pw.uk->run(kc_len, abuf.data() + ip * kc_len * mr, bp, y + i0 * N + j0, N,
+                         static_cast<int>(std::min<int64_t>(mr, r1 - i0)),
+                         static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0, nullptr);
+          }
         }
       }
       // Epilogue in the unfused order: + bias, then + residual, then the activation.

@@ -5,7 +5,23 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/dwconv/dwconv.h"
+
 namespace cnncore::ops {
+
+/// Geometry of a window kernel (depthwise convolution, max pooling) over a padded plane, as
+/// kernels/dwconv/dwconv.h lays it out: the padded rows the windows cover, and the row stride
+/// with the slack of 32*sw floats that the SIMD variants may read past the last window.
+struct PaddedWindow {
+  kernels::DwParams dp;
+  int64_t rows;
+};
+template <class Params>  // ConvParams or PoolParams: output size and window of one plane
+PaddedWindow padded_window(const Params& p) {
+  kernels::DwParams dp{p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, 0};
+  dp.ldx = (p.OW - 1) * p.sw + (p.kw - 1) * p.dw + 1 + 32 * p.sw;
+  return {dp, (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1};
+}
 
 inline void copy_padded(const float* x, int64_t H, int64_t W, int64_t pt, int64_t pl, int64_t rows, int64_t ldx,
                         float fill, float* out) {

@@ -76,9 +76,9 @@ namespace {
 bool run_max_pool_simd(const PoolPlan& plan, const float* x, float* y) {
   const kernels::PoolParams& p = plan.p;
   if (active_isa() == Isa::scalar) return false;
-  kernels::DwParams dp{p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, 0};
-  const int64_t rows = (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1;
-  dp.ldx = (p.OW - 1) * p.sw + (p.kw - 1) * p.dw + 1 + 32 * p.sw;
+  const PaddedWindow win = padded_window(p);
+  const kernels::DwParams& dp = win.dp;
+  const int64_t rows = win.rows;
   const auto& k = core::select_kernel(
       "maxpool", kernels::kMaxPoolKernels,
       [&](const core::Kernel<kernels::MaxPool>& c) -> const char* {

@@ -294,18 +294,9 @@ def test_conv2d_winograd_model_epilogue_threads_and_batch(monkeypatch):
     conv = ref.conv2d(x, np.array(sd["conv.weight"]), np.array(sd["conv.bias"]), (1, 1), (1, 1, 1, 1))
     want = np.maximum((conv - np.array(sd["bn.running_mean"])[:, None, None]) * s[:, None, None]
                       + np.array(sd["bn.bias"])[:, None, None] + x, 0)
-    n0 = cc.get_num_threads()
-    try:
-        outs = []
-        for n in (1, 2, 3, 4):
-            cc.set_num_threads(n)
-            outs.append(model(x))
-        for o in outs[1:]:
-            np.testing.assert_array_equal(o, outs[0])
-        for i in range(3):
-            np.testing.assert_array_equal(model(x[i:i + 1]), outs[0][i:i + 1])
-    finally:
-        cc.set_num_threads(n0)
+    outs = _same_for_1_to_4_threads(lambda: model(x))
+    for i in range(3):
+        np.testing.assert_array_equal(model(x[i:i + 1]), outs[0][i:i + 1])
     wmax = np.abs(np.array(sd["conv.weight"]) * s[:, None, None, None]).max()
     assert_close(outs[0], want, winograd_atol(24, np.abs(x).max(), wmax) + 1e-5, desc="winograd block")
 
