@@ -308,3 +308,25 @@ def test_model_run_named_and_identity_output():
     assert set(m.run({"input": x})) == set(m.output_names)
     with pytest.raises(cc.InvalidArgumentError, match="not an input"):
         m.run({"input": x, "bogus": x})
+
+
+def _node(name, op, ins):
+    return {"name": name, "op": op, "inputs": ins, "outputs": [name], "attrs": {}}
+
+
+@pytest.mark.parametrize("op", ["linear", "conv2d"])
+def test_bias_left_off_the_end_reads_as_absent(op):
+    # A node given no bias input after one with a bias: the bias must not carry over.
+    rng = np.random.default_rng(2)
+    if op == "linear":
+        w = {"w1": rand(rng, 8, 8), "b1": rand(rng, 8), "w2": rand(rng, 8, 8)}
+        x = rand(rng, 2, 8)
+        want = (x @ w["w1"].T + w["b1"]) @ w["w2"].T
+    else:
+        w = {"w1": rand(rng, 4, 4, 1, 1), "b1": rand(rng, 4), "w2": rand(rng, 4, 4, 1, 1)}
+        x = rand(rng, 1, 4, 3, 3)
+        h = np.einsum("oc,nchw->nohw", w["w1"][:, :, 0, 0], x) + w["b1"][None, :, None, None]
+        want = np.einsum("oc,nchw->nohw", w["w2"][:, :, 0, 0], h)
+    m = cc.Model.from_graph({"inputs": ["x"], "outputs": ["y"],
+                             "nodes": [_node("h", op, ["x", "w1", "b1"]), _node("y", op, ["h", "w2"])]}, w)
+    np.testing.assert_allclose(m(x), want, rtol=1e-5, atol=1e-5)
