@@ -357,7 +357,7 @@ PYBIND11_MODULE(_core, m) {
              const std::vector<uint8_t> b = self.to_bytes();
              return py::bytes(reinterpret_cast<const char*>(b.data()), b.size());
            })
-      .def("graph", [](const Model& self) { return graph_to_dict(self.graph()); })
+      .def("graph", [](const Model& self) { return graph_to_dict(self.topology()); })
       .def("weights", [](const Model& self) {
         py::dict d;
         for (const auto& [k, t] : self.graph().weights) d[py::str(k)] = readonly_view(t);

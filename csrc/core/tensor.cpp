@@ -63,6 +63,14 @@ Tensor Tensor::wrap(const float* data, Shape shape, std::shared_ptr<void> owner)
   return t;
 }
 
+Tensor Tensor::shape_only(Shape shape) {
+  Tensor t;
+  t.shape_ = std::move(shape);
+  t.numel_ = core::checked_numel(t.shape_, "Tensor::shape_only");
+  t.defined_ = true;
+  return t;
+}
+
 int64_t Tensor::dim(int i) const {
   const int r = rank();
   if (i < -r || i >= r) throw InvalidArgument("Tensor::dim: index " + std::to_string(i) + " out of range for shape " + shape_str(shape_));
@@ -80,6 +88,7 @@ Tensor Tensor::reshaped(Shape shape) const {
 
 Tensor Tensor::clone() const {
   if (!defined_) return Tensor();
+  if (!data_) return shape_only(shape_);
   Tensor t = empty(shape_);
   if (numel_) std::memcpy(t.data(), data(), static_cast<size_t>(numel_) * sizeof(float));
   return t;

@@ -14,6 +14,7 @@
 #include "core/shape.h"
 #include "graph/passes.h"
 #include "graph/registry.h"
+#include "io/mapped_file.h"
 
 namespace cnncore {
 namespace io {
@@ -68,7 +69,7 @@ int64_t aligned_bytes(const Shape& s) {
 }
 
 graph::CompiledNode compile_node(const Node& n, const std::map<std::string, Shape>& shapes,
-                                 const std::map<std::string, Tensor>& weights, bool pack) {
+                                 const std::map<std::string, Tensor>& weights, bool pack, graph::WeightPacks* packs) {
   const graph::OpDef* def = graph::find_op(n.op);
   std::vector<Shape> in_shapes;
   std::vector<const Tensor*> consts;
@@ -83,7 +84,7 @@ graph::CompiledNode compile_node(const Node& n, const std::map<std::string, Shap
     in_shapes.push_back(shapes.at(name));
   }
   try {
-    return def->compile({n, in_shapes, consts, pack});
+    return def->compile({n, in_shapes, consts, pack, packs});
   } catch (const Unsupported& e) {
     rethrow_for_node(n, e, true);
   } catch (const InvalidArgument& e) {
@@ -91,9 +92,11 @@ graph::CompiledNode compile_node(const Node& n, const std::map<std::string, Shap
   }
 }
 
-// Shapes of every value of g for the given input shapes.
+// Shapes of every value of g for the given input shapes; with `compiled`, each node compiled
+// too, its weights packed when `packs` is given (else left unpacked).
 std::map<std::string, Shape> infer_shapes(const Graph& g, const std::map<std::string, Shape>& inputs,
-                                          std::vector<graph::CompiledNode>* compiled = nullptr) {
+                                          std::vector<graph::CompiledNode>* compiled = nullptr,
+                                          graph::WeightPacks* packs = nullptr) {
   std::map<std::string, Shape> shapes;
   for (const std::string& in : g.inputs) {
     auto it = inputs.find(in);
@@ -105,7 +108,7 @@ std::map<std::string, Shape> infer_shapes(const Graph& g, const std::map<std::st
   }
   for (const auto& [name, t] : g.weights) shapes[name] = t.shape();
   for (const Node& n : g.nodes) {
-    graph::CompiledNode c = compile_node(n, shapes, g.weights, compiled != nullptr);
+    graph::CompiledNode c = compile_node(n, shapes, g.weights, packs != nullptr, packs);
     shapes[n.outputs[0]] = c.out;
     if (compiled) compiled->push_back(std::move(c));
   }
@@ -114,11 +117,102 @@ std::map<std::string, Shape> infer_shapes(const Graph& g, const std::map<std::st
 
 }  // namespace
 
-struct Model::Impl {
+// Packed weights live in the model, not in a plan: a plan per input shape (or ISA cap) shares
+// them. A weight that every node reads only through a packed copy that can rebuild it (the fully
+// connected layers' panels) has its raw copy released once packed, so it is held once, not twice;
+// graph() rebuilds it exactly on request and keeps it from then on.
+struct Model::Impl : graph::WeightPacks {
   Graph graph;
   bool optimize = true;
   std::mutex mu;
   std::map<std::vector<Shape>, std::shared_ptr<Plan>> plans;
+  std::map<std::string, std::shared_ptr<const void>> packs;    // by "weight|kind|isa"
+  std::map<std::string, std::function<Tensor()>> unpackers;  // by weight
+  std::set<std::string> released;     // graph.weights holds their shape only
+  std::set<std::string> raw_readers;  // some plan reads the raw copy (no packed form at its ISA)
+  bool keep_raw = false;           // the raw weights were handed out: never release them again
+  Graph* building = nullptr;       // the graph of the plan being compiled
+
+  std::shared_ptr<const void> get(const graph::CompileCtx& c, size_t i, const std::string& kind,
+                                  const graph::PackFn& make) override {
+    const std::string& name = c.node.inputs[i];
+    const Tensor* t = c.consts[i];
+    auto orig = graph.weights.find(name);
+    // A weight made by a graph pass (folded batch norm) belongs to its plan alone.
+    if (orig == graph.weights.end() || orig->second.data() != t->data()) return make(t->data(), {}).data;
+    const std::string key = name + "|" + kind + "|" + isa_name(active_isa());
+    auto hit = packs.find(key);
+    if (hit != packs.end()) return hit->second;
+    if (released.count(name)) restore(name);  // a layout or ISA not packed before
+    const bool drop = !keep_raw && !raw_readers.count(name) && read_only_as(name, c.node.op, i);
+    graph::ConsumedFn consumed;
+    if (drop && sole_owner(name)) {
+      // Nobody else can read these pages again: return them to the system as the packer goes,
+      // so the raw and packed copies of a large weight are never both resident.
+      const float* base = t->data();
+      consumed = [base](int64_t n) { io::release_pages(base, static_cast<size_t>(n) * sizeof(float)); };
+    }
+    graph::PackedWeight pw = make(t->data(), consumed);
+    packs[key] = pw.data;
+    if (!pw.data) raw_readers.insert(name);  // this plan's kernel reads the raw weight
+    if (pw.data && pw.unpack) {
+      unpackers[name] = pw.unpack;
+      if (drop) release(name);
+    }
+    return pw.data;
+  }
+
+  // True when every node that reads `name` reads it as input `index` of `op`.
+  bool read_only_as(const std::string& name, const std::string& op, size_t index) const {
+    for (const Node& n : graph.nodes)
+      for (size_t k = 0; k < n.inputs.size(); ++k)
+        if (n.inputs[k] == name && (n.op != op || k != index)) return false;
+    return true;
+  }
+
+  // Every holder of a weight's storage: the model's graph, each plan's graph and the one being built.
+  template <class F>
+  void for_each_holder(const std::string& name, F f) {
+    f(graph.weights.at(name));
+    for (auto& [key, plan] : plans) {
+      auto it = plan->optimized.weights.find(name);
+      if (it != plan->optimized.weights.end()) f(it->second);
+    }
+    if (building) {
+      auto it = building->weights.find(name);
+      if (it != building->weights.end()) f(it->second);
+    }
+  }
+
+  bool sole_owner(const std::string& name) {
+    const std::shared_ptr<float> storage = graph.weights.at(name).storage();
+    long ours = 0;
+    for_each_holder(name, [&](Tensor& t) { ours += t.data() == storage.get(); });
+    return storage.use_count() - 1 == ours;  // less the copy just taken
+  }
+
+  void release(const std::string& name) {
+    const float* raw = graph.weights.at(name).data();
+    const Tensor placeholder = Tensor::shape_only(graph.weights.at(name).shape());
+    for_each_holder(name, [&](Tensor& t) {
+      if (t.data() == raw) t = placeholder;
+    });
+    released.insert(name);
+  }
+
+  void restore(const std::string& name) {
+    const Tensor raw = unpackers.at(name)();
+    for_each_holder(name, [&](Tensor& t) {
+      if (!t.data()) t = raw;
+    });
+    released.erase(name);
+  }
+
+  // Rebuilds every released weight and keeps the raw copies from now on (caller holds mu).
+  void restore_all() {
+    keep_raw = true;
+    while (!released.empty()) restore(*released.begin());
+  }
 
   std::map<std::string, Shape> shapes_of(const std::map<std::string, Tensor>& inputs) const {
     std::map<std::string, Shape> s;
@@ -136,6 +230,7 @@ struct Model::Impl {
       if (it == input_shapes.end()) throw InvalidArgument("model input '" + in + "' was not given");
       key.push_back(it->second);
     }
+    key.push_back({static_cast<int64_t>(active_isa())});  // packed weights are per ISA
     auto hit = plans.find(key);
     if (hit != plans.end()) return hit->second;
 
@@ -144,7 +239,15 @@ struct Model::Impl {
     Graph& g = plan->optimized;
     if (optimize) graph::optimize(g, infer_shapes(graph, input_shapes));
     std::vector<graph::CompiledNode> compiled;
-    const auto shapes = infer_shapes(g, input_shapes, &compiled);
+    building = &g;
+    std::map<std::string, Shape> shapes;
+    try {
+      shapes = infer_shapes(g, input_shapes, &compiled, this);
+    } catch (...) {
+      building = nullptr;
+      throw;
+    }
+    building = nullptr;
 
     // Values and where they live.
     std::map<std::string, int> id;
@@ -302,7 +405,20 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
-const Graph& Model::graph() const { return impl_->graph; }
+const Graph& Model::graph() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->restore_all();
+  return impl_->graph;
+}
+
+Graph Model::topology() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Graph g;
+  g.inputs = impl_->graph.inputs;
+  g.outputs = impl_->graph.outputs;
+  g.nodes = impl_->graph.nodes;
+  return g;
+}
 
 void Model::set_optimize(bool on) {
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -369,6 +485,7 @@ std::map<std::string, Tensor> Model::run(const std::map<std::string, Tensor>& in
 }
 
 std::vector<LayerInfo> Model::layer_info(const std::map<std::string, Shape>& input_shapes) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<graph::CompiledNode> compiled;
   const Graph& g = impl_->graph;
   const auto shapes = infer_shapes(g, input_shapes, &compiled);
@@ -394,7 +511,9 @@ std::vector<LayerInfo> Model::layer_info(const std::map<std::string, Shape>& inp
 
 Graph Model::optimized_graph(const std::map<std::string, Shape>& input_shapes) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->compile(input_shapes)->optimized;
+  const auto plan = impl_->compile(input_shapes);
+  impl_->restore_all();
+  return plan->optimized;
 }
 
 int64_t Model::planned_bytes(const std::map<std::string, Shape>& input_shapes) {
@@ -406,7 +525,7 @@ Model Model::load(const std::string& path) { return io::load_cnnc_file(path); }
 Model Model::load_onnx(const std::string& path) { return io::load_onnx_file(path); }
 Model Model::load_onnx_bytes(const void* data, size_t size) { return io::load_onnx_bytes(data, size); }
 Model Model::from_bytes(const void* data, size_t size) { return io::load_cnnc_bytes(data, size); }
-void Model::save(const std::string& path) const { io::save_cnnc_file(impl_->graph, path); }
-std::vector<uint8_t> Model::to_bytes() const { return io::save_cnnc(impl_->graph); }
+void Model::save(const std::string& path) const { io::save_cnnc_file(graph(), path); }
+std::vector<uint8_t> Model::to_bytes() const { return io::save_cnnc(graph()); }
 
 }  // namespace cnncore

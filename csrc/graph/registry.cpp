@@ -101,6 +101,18 @@ ops::Epilogue epilogue(const CompileCtx& c, size_t residual_index, const Shape& 
 
 // ----------------------------------------------------------------------------- ops
 
+// The packed form depends on the problem but not on the batch (Winograd is chosen per image),
+// so plans for other batch sizes share it.
+std::shared_ptr<const ops::PackedConv> packed_conv(const CompileCtx& c, const ops::ConvPlan& plan) {
+  const auto& p = plan.p;
+  std::string kind = "conv";
+  for (int64_t v : {p.C, p.H, p.W, p.K, p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw, p.groups})
+    kind += " " + std::to_string(v);
+  return c.packed<ops::PackedConv>(1, kind, [plan](const float* w, const ConsumedFn&) {
+    return PackedWeight{ops::pack_conv(plan, w, true), {}};
+  });
+}
+
 CompiledNode conv2d(const CompileCtx& c) {
   Attrs a(c.node);
   Conv2dOptions o;
@@ -114,7 +126,7 @@ CompiledNode conv2d(const CompileCtx& c) {
   const bool res = c.has(3);
   const auto& p = plan.p;
   // Weights known at compile time are packed once for the GEMM kernel.
-  std::shared_ptr<const ops::PackedConv> packed = c.pack && c.consts[1] ? ops::pack_conv(plan, c.consts[1]->data(), true) : nullptr;
+  const auto packed = packed_conv(c, plan);
   return {plan.out, plan.N * p.K * p.OH * p.OW * (p.C / p.groups) * p.kh * p.kw,
           [plan, e0, res, packed](const float* const* in, float* out) {
             ops::Epilogue e = e0;
@@ -141,7 +153,7 @@ CompiledNode conv1d(const CompileCtx& c) {
   const ops::Epilogue e0 = epilogue(c, 3, out);
   const bool res = c.has(3);
   const auto& p = plan.p;
-  std::shared_ptr<const ops::PackedConv> packed = c.pack && c.consts[1] ? ops::pack_conv(plan, c.consts[1]->data(), true) : nullptr;
+  const auto packed = packed_conv(c, plan);
   return {out, plan.N * p.K * p.OW * (p.C / p.groups) * p.kw, [plan, e0, res, packed](const float* const* in, float* y) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;
@@ -223,7 +235,10 @@ CompiledNode linear(const CompileCtx& c) {
   const auto plan = ops::plan_linear(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr);
   const ops::Epilogue e0 = epilogue(c, 3, plan.out_shape);
   const bool res = c.has(3);
-  std::shared_ptr<const ops::PackedLinear> packed = c.pack && c.consts[1] ? ops::pack_linear(plan, c.consts[1]->data()) : nullptr;
+  const auto packed = c.packed<ops::PackedLinear>(1, "linear", [plan](const float* w, const ConsumedFn& consumed) {
+    auto pw = ops::pack_linear(plan, w, consumed);
+    return PackedWeight{pw, pw ? [pw] { return ops::unpack_linear(*pw); } : std::function<Tensor()>{}};
+  });
   return {plan.out_shape, plan.rows * plan.in * plan.out, [plan, e0, res, packed](const float* const* in, float* y) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;

@@ -3,6 +3,7 @@
 // compiles to an output shape, a MAC count and a run function over raw pointers (weights
 // arrive as inputs). Every op of the graph format is listed in registry.cpp.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,43 @@ struct CompiledNode {
   bool alias = false;  ///< output is input 0 reinterpreted (flatten, reshape, identity): no run
 };
 
+/// A weight in the layout a kernel reads, and, when that layout holds every value, how to
+/// rebuild the raw weight from it (which lets the model release the raw copy).
+struct PackedWeight {
+  std::shared_ptr<const void> data;
+  std::function<Tensor()> unpack;
+};
+/// Told by a packer that it has read the raw weight's first `floats` values for the last time.
+using ConsumedFn = std::function<void(int64_t floats)>;
+using PackFn = std::function<PackedWeight(const float* w, const ConsumedFn& consumed)>;
+
+struct CompileCtx;
+
+/// The model's store of packed weights: each is made once per weight, layout (`kind`) and ISA,
+/// and shared by every plan the model compiles (one per input shape).
+class WeightPacks {
+ public:
+  virtual ~WeightPacks() = default;
+  virtual std::shared_ptr<const void> get(const CompileCtx& c, size_t input, const std::string& kind,
+                                          const PackFn& make) = 0;
+};
+
 struct CompileCtx {
   const Node& node;
   const std::vector<Shape>& shapes;         ///< per input (empty for an absent input)
   const std::vector<const Tensor*>& consts;  ///< per input: the weight, or nullptr
   bool pack = true;  ///< false when only the output shape is wanted: skip packing weights
+  WeightPacks* packs = nullptr;  ///< the model's store; null: pack for this plan alone
   bool has(size_t i) const { return i < node.inputs.size() && !node.inputs[i].empty(); }
+
+  /// Constant input `i` packed by `make` (through the model's store when there is one), or
+  /// null when packing is off or the input is computed.
+  template <class T>
+  std::shared_ptr<const T> packed(size_t i, const std::string& kind, const PackFn& make) const {
+    if (!pack || i >= consts.size() || !consts[i]) return nullptr;
+    return std::static_pointer_cast<const T>(packs ? packs->get(*this, i, kind, make)
+                                                   : make(consts[i]->data(), ConsumedFn{}).data);
+  }
 };
 
 struct OpDef {

@@ -16,7 +16,7 @@ MappedFile::~MappedFile() {
   if (data && size) munmap(const_cast<uint8_t*>(data), size);
 }
 
-void release_mapped_pages(const void* p, size_t n) {
+void release_pages(const void* p, size_t n) {
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t lo = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
   const uintptr_t hi = (reinterpret_cast<uintptr_t>(p) + n) / page * page;

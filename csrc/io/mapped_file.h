@@ -13,9 +13,10 @@ struct MappedFile {
   ~MappedFile();
 };
 
-/// Drops the whole pages inside [p, p + n) of a file mapping from memory once their bytes have
-/// been copied (they would be re-read from the file if touched again). Only for file mappings.
-void release_mapped_pages(const void* p, size_t n);
+/// Drops the whole pages inside [p, p + n) from memory. For a read-only file mapping whose bytes
+/// have been copied (they would be re-read from the file if touched again), or for memory its
+/// sole owner will free without reading again (it would read back as zeros).
+void release_pages(const void* p, size_t n);
 
 /// Maps `path` (throws IoError when it cannot be opened or is not a regular file; an empty file
 /// maps to size 0).

@@ -23,7 +23,8 @@ const float* PackedLinear::panel(int64_t npanel, int64_t chunk) const {
   return data.get() + npanel * in * uk->nr + k0 * uk->nr;
 }
 
-std::shared_ptr<const PackedLinear> pack_linear(const LinearPlan& plan, const float* w) {
+std::shared_ptr<const PackedLinear> pack_linear(const LinearPlan& plan, const float* w,
+                                                const std::function<void(int64_t)>& consumed) {
   if (active_isa() == Isa::scalar) return nullptr;  // the reference is the spec
   const auto& k = core::select_kernel(
       "gemm", kernels::kGemmKernels,
@@ -53,8 +54,20 @@ std::shared_ptr<const PackedLinear> pack_linear(const LinearPlan& plan, const fl
         for (int j = cols; j < nr; ++j) o[kk * nr + j] = 0.f;
       }
     }
+    if (consumed) consumed((j0 + cols) * plan.in);
   }
   return pw;
+}
+
+Tensor unpack_linear(const PackedLinear& pw) {
+  Tensor w = Tensor::empty({pw.out, pw.in});
+  const int nr = pw.uk->nr;
+  float* d = w.data();
+  for (int64_t j = 0; j < pw.out; ++j) {
+    const float* col = pw.data.get() + (j / nr) * pw.in * nr + j % nr;
+    for (int64_t k = 0; k < pw.in; ++k) d[j * pw.in + k] = col[k * nr];
+  }
+  return w;
 }
 
 void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float* x, const float* b, float* y,

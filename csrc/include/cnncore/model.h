@@ -73,7 +73,12 @@ class Model {
   /// Runs with named inputs; returns every graph output by name. Thread-safe (runs serialise).
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
 
+  /// The graph with its weights. A weight that the compiled plans read only in packed form (a
+  /// fully connected layer's) has its raw copy released once packed; this call rebuilds such
+  /// weights exactly and keeps them from then on.
   const Graph& graph() const;
+  /// Inputs, outputs and nodes, without the weights (releases and rebuilds nothing).
+  Graph topology() const;
   /// Per-node shapes, parameters and MACs for these input shapes.
   std::vector<LayerInfo> layer_info(const std::map<std::string, Shape>& input_shapes);
   /// Bytes of activation memory the compiled plan uses (after buffer reuse) for these shapes.

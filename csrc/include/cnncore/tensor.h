@@ -30,6 +30,9 @@ class Tensor {
   static Tensor wrap(const float* data, Shape shape) { return wrap(const_cast<float*>(data), std::move(shape)); }
   /// Wraps memory kept alive by `owner` (e.g. a memory-mapped file) for as long as the tensor lives.
   static Tensor wrap(const float* data, Shape shape, std::shared_ptr<void> owner);
+  /// A shape with no storage (data() is null): how a Model marks a weight whose raw copy it has
+  /// released because its kernels read only a packed copy (Model::graph() rebuilds it).
+  static Tensor shape_only(Shape shape);
 
   bool defined() const { return defined_; }
   const Shape& shape() const { return shape_; }

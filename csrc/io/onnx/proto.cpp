@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -426,7 +427,16 @@ Tensor float_tensor(const TensorProto& t, const std::string& dir, bool release_s
   float* y = out.data();
   if (t.dtype == FLOAT) {
     if (p) {
-      if (n) std::memcpy(y, p, static_cast<size_t>(n) * 4);
+      // In slices, releasing the file's pages behind the copy: a large weight is then not
+      // resident twice (mapped and copied) at any moment.
+      const bool release = release_source && t.raw && p == t.raw;
+      constexpr size_t kSlice = size_t(8) << 20;
+      const size_t bytes = static_cast<size_t>(n) * 4;
+      for (size_t off = 0; off < bytes; off += kSlice) {
+        const size_t len = std::min(kSlice, bytes - off);
+        std::memcpy(reinterpret_cast<uint8_t*>(y) + off, p + off, len);
+        if (release) release_pages(p + off, len);
+      }
     } else {
       if (static_cast<int64_t>(t.float_data.size()) != n) bad("tensor '" + t.name + "': float_data does not match its dims");
       if (n) std::memcpy(y, t.float_data.data(), static_cast<size_t>(n) * 4);
@@ -450,7 +460,7 @@ Tensor float_tensor(const TensorProto& t, const std::string& dir, bool release_s
   } else {
     throw Unsupported("onnx: tensor '" + t.name + "' is not a float tensor (type " + std::to_string(t.dtype) + ")");
   }
-  if (release_source && t.raw && p == t.raw) release_mapped_pages(t.raw, t.raw_size);
+  if (release_source && t.raw && p == t.raw) release_pages(t.raw, t.raw_size);
   return out;
 }
 
