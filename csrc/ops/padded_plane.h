@@ -1,6 +1,6 @@
 #pragma once
 // A plane copied into a [rows x ldx] buffer with the input at (pt, pl) and `fill` around it,
-// so window kernels (depthwise convolution, max pooling) read without bounds checks.
+// so window kernels (depthwise convolution) read without bounds checks.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -9,14 +9,14 @@
 
 namespace cnncore::ops {
 
-/// Geometry of a window kernel (depthwise convolution, max pooling) over a padded plane, as
+/// Geometry of a window kernel (depthwise convolution) over a padded plane, as
 /// kernels/dwconv/dwconv.h lays it out: the padded rows the windows cover, and the row stride
 /// with the slack of 32*sw floats that the SIMD variants may read past the last window.
 struct PaddedWindow {
   kernels::DwParams dp;
   int64_t rows;
 };
-template <class Params>  // ConvParams or PoolParams: output size and window of one plane
+template <class Params>  // ConvParams: output size and window of one plane
 PaddedWindow padded_window(const Params& p) {
   kernels::DwParams dp{p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, 0};
   dp.ldx = (p.OW - 1) * p.sw + (p.kw - 1) * p.dw + 1 + 32 * p.sw;

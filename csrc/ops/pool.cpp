@@ -4,7 +4,6 @@
 
 #include "kernels/maxpool/maxpool.h"
 #include "kernels/pool/pool.h"
-#include "ops/padded_plane.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -72,18 +71,16 @@ Pool2dOptions pool1d_as_2d(const Pool2dOptions& o) {
 }
 
 namespace {
-// Max pooling on the maxpool family over -inf-padded planes; false when the reference runs.
+// Max pooling on the maxpool family (separable, no padded copy); false when the reference runs.
+// A plane holding a NaN is redone by the reference, whose NaN rule is the spec.
 bool run_max_pool_simd(const PoolPlan& plan, const float* x, float* y) {
   const kernels::PoolParams& p = plan.p;
   if (active_isa() == Isa::scalar) return false;
-  const PaddedWindow win = padded_window(p);
-  const kernels::DwParams& dp = win.dp;
-  const int64_t rows = win.rows;
   const auto& k = core::select_kernel(
       "maxpool", kernels::kMaxPoolKernels,
       [&](const core::Kernel<kernels::MaxPool>& c) -> const char* {
         if (c.isa == Isa::scalar) return "the reference pooling runs at the scalar level";
-        return c.fn.supports(dp) ? nullptr : "stride not supported";
+        return c.fn.supports(p) ? nullptr : "stride not supported";
       },
       [&] { return "max_pool2d:ih" + std::to_string(p.H) + "iw" + std::to_string(p.W) + "_k" + std::to_string(p.kh) +
                    "x" + std::to_string(p.kw) + "_s" + std::to_string(p.sh) + "x" + std::to_string(p.sw); });
@@ -91,12 +88,10 @@ bool run_max_pool_simd(const PoolPlan& plan, const float* x, float* y) {
   const int64_t in_plane = p.H * p.W, out_plane = p.OH * p.OW;
   core::parallel_for(plan.planes, grain(out_plane * p.kh * p.kw), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> scratch;
-    scratch.resize(static_cast<size_t>(rows * dp.ldx));
-    for (int64_t t = t0; t < t1; ++t) {
-      copy_padded(x + t * in_plane, p.H, p.W, p.pt, p.pl, rows, dp.ldx, -std::numeric_limits<float>::infinity(),
-                  scratch.data());
-      k.fn.run(dp, scratch.data(), y + t * out_plane);
-    }
+    scratch.resize(static_cast<size_t>(kernels::maxpool_scratch(p)));
+    for (int64_t t = t0; t < t1; ++t)
+      if (!k.fn.run(p, x + t * in_plane, y + t * out_plane, scratch.data()))
+        kernels::ref::max_pool2d_plane(p, x + t * in_plane, y + t * out_plane);
   });
   return true;
 }

@@ -1,21 +1,29 @@
 #pragma once
-// Max pooling over one plane that the op has copied into a -inf-padded buffer (see dwconv.h for
-// the layout): y[oy*OW + ox] = max_{ky,kx} xp[(oy*sh + ky*dh)*ldx + ox*sw + kx*dw]; NaN
-// propagates. Reuses DwParams for the window geometry.
-#include "kernels/dwconv/dwconv.h"
+// Max pooling of one plane, separably and straight from the unpadded input (separable.h): per
+// output row, the column maxima of its window's rows, then the row's windows along those.
+// Windows are clipped to the plane, as in the reference (kernels/pool/pool.h: padding never
+// wins; a window with no input element gives -inf). The maxima are plain max instructions, so a
+// plane that holds a NaN anywhere is reported instead: run() returns false and the op runs the
+// reference, whose NaN rule is the spec.
+#include "core/dispatch.h"
+#include "kernels/pool/pool.h"
 
 namespace cnncore::kernels {
 
-using MaxPoolFn = void (*)(const DwParams& p, const float* xp, float* y);
+/// Scratch floats run() needs for one plane: two rows of W columns, each with room for whole
+/// vectors past its end (at stride 2: two halves, each with that room).
+inline int64_t maxpool_scratch(const PoolParams& p) { return 2 * ((p.W + 2 * p.kw * p.dw + 128 + 31) / 32 * 32); }
+
+using MaxPoolFn = bool (*)(const PoolParams& p, const float* x, float* y, float* scratch);
 struct MaxPool {
   MaxPoolFn run;
-  DwSupportsFn supports;
+  bool (*supports)(const PoolParams& p);
 };
 
-#define CNNCORE_KERNEL(ns, isa)                                            \
-  namespace ns {                                                           \
-  void maxpool_plane(const DwParams& p, const float* xp, float* y);        \
-  bool maxpool_supports(const DwParams& p);                                \
+#define CNNCORE_KERNEL(ns, isa)                                                 \
+  namespace ns {                                                                \
+  bool maxpool_plane(const PoolParams& p, const float* x, float* y, float* scratch); \
+  bool maxpool_supports(const PoolParams& p);                                   \
   }
 #include "kernels/maxpool/maxpool.inc"
 #undef CNNCORE_KERNEL

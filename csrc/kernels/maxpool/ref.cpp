@@ -1,25 +1,35 @@
-// Scalar reference of the padded-plane max pooling (the definition in maxpool.h).
+// Scalar instance of the separable max pooling (one lane): the template's own reference, tested
+// with the others against kernels/pool's max_pool2d_plane.
 #include <cmath>
-#include <limits>
 
-#include "kernels/maxpool/maxpool.h"
+#include "kernels/maxpool/separable.h"
 
 namespace cnncore::kernels::ref {
+namespace {
 
-bool maxpool_supports(const DwParams&) { return true; }
+struct Scalar {
+  using T = float;
+  static constexpr int64_t L = 1;
+  static constexpr bool kSplitStride2 = false;
+  static T load(const float* p) { return *p; }
+  static T load_n(const float* p, int64_t) { return *p; }
+  static T load_s(const float* p, int64_t) { return *p; }
+  static void store(float* p, T v) { *p = v; }
+  static void store_n(float* p, T v, int64_t) { *p = v; }
+  static T max(T a, T b) { return b > a ? b : a; }
+  static bool has_nan(const float* p, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+      if (std::isnan(p[i])) return true;
+    return false;
+  }
+};
 
-void maxpool_plane(const DwParams& p, const float* xp, float* y) {
-  for (int64_t oy = 0; oy < p.OH; ++oy)
-    for (int64_t ox = 0; ox < p.OW; ++ox) {
-      float m = -std::numeric_limits<float>::infinity();
-      for (int64_t ky = 0; ky < p.kh; ++ky)
-        for (int64_t kx = 0; kx < p.kw; ++kx) {
-          const float v = xp[(oy * p.sh + ky * p.dh) * p.ldx + ox * p.sw + kx * p.dw];
-          if (v > m || std::isnan(v)) m = v;
-          if (std::isnan(m)) break;
-        }
-      y[oy * p.OW + ox] = m;
-    }
+}  // namespace
+
+bool maxpool_supports(const PoolParams&) { return true; }
+
+bool maxpool_plane(const PoolParams& p, const float* x, float* y, float* scratch) {
+  return maxpool_separable<Scalar>(p, x, y, scratch);
 }
 
 }  // namespace cnncore::kernels::ref
