@@ -1,5 +1,6 @@
 // Every depthwise variant against the reference plane, bitwise (same arithmetic, same order),
-// over kernel sizes, strides, dilations and widths that exercise the vector tails.
+// over kernel sizes, strides, dilations and widths that exercise the vector tails, with the
+// fused ReLU / ReLU6 and a NaN input.
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -30,11 +31,19 @@ int main() {
             std::vector<float> xp(rows * p.ldx), w(kh * kh), y(p.OH * OW + 1, 9.f), want(p.OH * OW);
             for (auto& v : xp) v = ud(rng);
             for (auto& v : w) v = ud(rng);
-            kernels::ref::dwconv_plane(p, xp.data(), w.data(), 0.25f, want.data());
-            k.fn.run(p, xp.data(), w.data(), 0.25f, y.data());
-            bool ok = y.back() == 9.f && std::memcmp(y.data(), want.data(), want.size() * sizeof(float)) == 0;
-            CHECK(ok);
-            if (!ok) std::fprintf(stderr, "  dwconv %s k%lld s%lld d%lld OW%lld\n", k.name, (long long)kh, (long long)s, (long long)d, (long long)OW);
+            xp[xp.size() / 3] = NAN;  // propagates through the sum and the activation alike
+            for (int a = 0; a < 3; ++a) {
+              kernels::DwAct act;
+              if (a == 1) act.kind = kernels::DwAct::relu;
+              if (a == 2) act = {kernels::DwAct::clip, -0.25f, 0.5f};
+              kernels::ref::dwconv_plane(p, xp.data(), w.data(), 0.25f, act, want.data());
+              k.fn.run(p, xp.data(), w.data(), 0.25f, act, y.data());
+              bool ok = y.back() == 9.f && std::memcmp(y.data(), want.data(), want.size() * sizeof(float)) == 0;
+              CHECK(ok);
+              if (!ok)
+                std::fprintf(stderr, "  dwconv %s k%lld s%lld d%lld OW%lld act%d\n", k.name, (long long)kh, (long long)s,
+                             (long long)d, (long long)OW, a);
+            }
           }
   }
   CHECK(tested >= 1);

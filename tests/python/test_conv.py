@@ -338,6 +338,22 @@ def test_strided_conv_phase_planes(xs, ws, s, p, d):
 
 
 @pytest.mark.parametrize("act", ["relu", "relu6"])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_fused_activation_is_bitwise_the_separate_op(act, stride, isa):
+    """ReLU/ReLU6 after a depthwise conv run inside the depthwise kernels; the unfused graph runs
+    them as their own op. Both must give the same bits (NaN inputs included)."""
+    nn = cc.nn
+    cc.manual_seed(4)
+    model = nn.Sequential(nn.Conv2d(12, 12, 3, stride=stride, padding=1, groups=12),
+                          nn.ReLU() if act == "relu" else nn.ReLU6()).to_model()
+    x = rand(np.random.default_rng(3), 2, 12, 19, 21)
+    x[1, 4, 7, 7] = np.nan
+    fused = model(x)
+    model.set_optimize(False)
+    np.testing.assert_array_equal(model(x), fused)
+
+
+@pytest.mark.parametrize("act", ["relu", "relu6"])
 def test_winograd_fused_activation_is_bitwise_the_separate_op(act, monkeypatch):
     """ReLU/ReLU6 after a Winograd conv runs inside the output transform; the unfused graph runs
     them as their own op. Both must give the same bits (NaN inputs included)."""

@@ -8,10 +8,17 @@
 namespace cnncore::kernels::avx512 {
 namespace {
 
+// The activation as the eltwise kernels apply it (NaN propagates: it is the second operand).
+inline __m512 activate(__m512 v, const DwAct& a) {
+  if (a.kind == DwAct::relu) return _mm512_max_ps(_mm512_setzero_ps(), v);
+  if (a.kind == DwAct::clip) return _mm512_min_ps(_mm512_set1_ps(a.hi), _mm512_max_ps(_mm512_set1_ps(a.lo), v));
+  return v;
+}
+
 // 3x3 undilated windows (nearly every depthwise layer in practice): the nine weights stay in
 // registers and the tap loops are unrolled at compile time.
 template <int S>
-void plane_3x3(const DwParams& p, const float* xp, const float* w, float bias, float* y) {
+void plane_3x3(const DwParams& p, const float* xp, const float* w, float bias, const DwAct& act, float* y) {
   __m512 wv[9];
   for (int t = 0; t < 9; ++t) wv[t] = _mm512_set1_ps(w[t]);
   const __m512 vb = _mm512_set1_ps(bias);
@@ -31,7 +38,7 @@ void plane_3x3(const DwParams& p, const float* xp, const float* w, float bias, f
       acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[6], load_strided(r2 + o, S)));
       acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[7], load_strided(r2 + o + 1, S)));
       acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[8], load_strided(r2 + o + 2, S)));
-      _mm512_mask_storeu_ps(yr + ox, tail_mask(p.OW - ox), _mm512_add_ps(acc, vb));
+      _mm512_mask_storeu_ps(yr + ox, tail_mask(p.OW - ox), activate(_mm512_add_ps(acc, vb), act));
     }
   }
 }
@@ -42,9 +49,9 @@ bool dwconv_supports(const DwParams& p) {
   return p.sw == 2 || (p.sw == 1 && p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == 1);
 }
 
-void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, float* y) {
+void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y) {
   if (p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == p.sw && (p.sw == 1 || p.sw == 2))
-    return p.sw == 1 ? plane_3x3<1>(p, xp, w, bias, y) : plane_3x3<2>(p, xp, w, bias, y);
+    return p.sw == 1 ? plane_3x3<1>(p, xp, w, bias, act, y) : plane_3x3<2>(p, xp, w, bias, act, y);
   const __m512 vb = _mm512_set1_ps(bias);
   for (int64_t oy = 0; oy < p.OH; ++oy) {
     float* yr = y + oy * p.OW;
@@ -55,8 +62,7 @@ void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias
         for (int64_t kx = 0; kx < p.kw; ++kx)
           acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(w[ky * p.kw + kx]), load_strided(xr + kx * p.dw, p.sw)));
       }
-      acc = _mm512_add_ps(acc, vb);
-      _mm512_mask_storeu_ps(yr + ox, tail_mask(p.OW - ox), acc);
+      _mm512_mask_storeu_ps(yr + ox, tail_mask(p.OW - ox), activate(_mm512_add_ps(acc, vb), act));
     }
   }
 }

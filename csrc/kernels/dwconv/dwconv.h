@@ -3,7 +3,9 @@
 // zero-padded buffer first, so kernels read without bounds checks:
 //   xp: (OH-1)*sh + (kh-1)*dh + 1 rows of `ldx` floats, already padded on every side, with at
 //       least 32*sw floats of slack past the last column a kernel reads;
-//   y[oy*OW + ox] = bias + sum_{ky,kx} w[ky*kw + kx] * xp[(oy*sh + ky*dh)*ldx + ox*sw + kx*dw].
+//   y[oy*OW + ox] = act(sum_{ky,kx} w[ky*kw + kx] * xp[(oy*sh + ky*dh)*ldx + ox*sw + kx*dw] + bias),
+// summed in (ky, kx) order from 0; act (none, ReLU or clip/ReLU6) applied as the outputs are
+// stored, with the eltwise kernels' comparisons (max(0, v), min(hi, max(lo, v)): NaN propagates).
 #include <cstdint>
 
 #include "core/dispatch.h"
@@ -14,7 +16,14 @@ struct DwParams {
   int64_t OH, OW, kh, kw, sh, sw, dh, dw, ldx;
 };
 
-using DwFn = void (*)(const DwParams& p, const float* xp, const float* w, float bias, float* y);
+/// The activation applied as outputs are stored.
+struct DwAct {
+  enum Kind : int { none = 0, relu = 1, clip = 2 };
+  Kind kind = none;
+  float lo = 0.f, hi = 0.f;
+};
+
+using DwFn = void (*)(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y);
 using DwSupportsFn = bool (*)(const DwParams& p);
 struct DwConv {
   DwFn run;
@@ -23,7 +32,7 @@ struct DwConv {
 
 #define CNNCORE_KERNEL(ns, isa)                                                          \
   namespace ns {                                                                         \
-  void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, float* y); \
+  void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y); \
   bool dwconv_supports(const DwParams& p);                                               \
   }
 #include "kernels/dwconv/dwconv.inc"
