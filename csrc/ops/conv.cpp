@@ -71,12 +71,12 @@ bool run_depthwise(const ConvPlan& plan, const float* x, const float* w, const f
   if (fused) act = {e.act.kind == Activation::relu ? kernels::DwAct::relu : kernels::DwAct::clip, e.act.alpha, e.act.beta};
   const kernels::BiasAct* epi = !fused && e.active() ? &select_bias_act(e.act, plane) : nullptr;
   core::parallel_for(plan.N * p.K, grain(plane * p.kh * p.kw), [&](int64_t t0, int64_t t1) {
-    thread_local std::vector<float> scratch;  // copy_padded writes every element
+    thread_local std::vector<float> scratch;  // copy_padded writes every column a window reads
     scratch.resize(static_cast<size_t>(rows * dp.ldx));
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t c = t % p.K;
       // one input plane per output plane (multiplier 1), zero-padded
-      copy_padded(x + t * in_plane, p.H, p.W, p.pt, p.pl, rows, dp.ldx, 0.f, scratch.data());
+      copy_padded(x + t * in_plane, p.H, p.W, p.pt, p.pl, rows, dp.ldx, 0.f, scratch.data(), win.width);
       float* yp = y + t * plane;
       k.fn.run(dp, scratch.data(), w + c * p.kh * p.kw, b ? b[c] : 0.f, act, yp);
       if (epi) epi->run(yp, yp, plane, e.residual ? e.residual + t * plane : nullptr, 1, e.act);
