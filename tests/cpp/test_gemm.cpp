@@ -52,6 +52,13 @@ int main() {
               for (int64_t p = 0; p < K; ++p) Ar[i * (K + 2) + p] = A[i * K + p];
             uk.run_rows(K, Ar.data(), K + 2, bp.data(), C2.data(), ldc, m, n, accumulate != 0);
             CHECK(C2 == C);
+            // a narrow tile (the half path, n <= nr/2) gives the full-width tile's columns, bitwise
+            std::vector<float> C3(uk.mr * ldc, 0.5f);
+            uk.run(K, ap.data(), bp.data(), C3.data(), ldc, m, uk.nr, accumulate != 0, nullptr);
+            bool same = true;
+            for (int i = 0; i < m; ++i)
+              for (int j = 0; j < n; ++j) same = same && C3[i * ldc + j] == C[i * ldc + j];
+            CHECK(same);
           }
         }
       }

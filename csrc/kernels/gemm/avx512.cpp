@@ -43,7 +43,9 @@ inline void store_row(float* ci, __m512 v0, __m512 v1, int n, bool accumulate, c
 }
 
 // kRows: A row-major with stride lda (rows past m alias row 0 and are never stored), else packed.
-template <bool kRows>
+// kHalf: n <= 16, so only the first vector of each row is computed (a panel's ragged last
+// columns, e.g. 196 = 6*32 + 4 pixels): half the FMAs, each column's chain unchanged.
+template <bool kRows, bool kHalf>
 inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
                      bool accumulate, const TileEpilogue* ep) {
   const float* ar[MR];
@@ -53,14 +55,14 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, flo
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   for (int64_t p = 0; p < k; ++p) {
-    const __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
+    const __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = kHalf ? b0 : _mm512_loadu_ps(b + p * NR + 16);
     const float* ap = a + p * MR;
     if (!kRows) _mm_prefetch(reinterpret_cast<const char*>(ap + 16 * MR), _MM_HINT_T0);  // A streams from memory in late layers
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m512 ai = _mm512_set1_ps(kRows ? ar[i][p] : ap[i]);
       acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      if (!kHalf) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
   }
   // compile-time row indices keep acc[][] in registers (a runtime index spills it every k step)
@@ -73,11 +75,13 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, flo
 
 void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
          const TileEpilogue* ep) {
-  run_impl<false>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+  if (n <= 16) return run_impl<false, true>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+  run_impl<false, false>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
 }
 void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
               bool accumulate) {
-  run_impl<true>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
+  if (n <= 16) return run_impl<true, true>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
+  run_impl<true, false>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
 }
 
 // np panels at once: 2*np independent FMA chains hide the FMA latency that one row of the
