@@ -190,12 +190,14 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   bool shifted = !is_pointwise(p);
   if (shifted) {
     const int64_t mpan = div_up(M, mr);
-    const double cost_shift = static_cast<double>(div_up(p.OH * Wq, nr)) * (mpan + 0.2);
+    const double cost_shift = static_cast<double>(div_up((p.OH - 1) * Wq + p.OW, nr)) * (mpan + 0.2);
     const double cost_im2col = static_cast<double>(div_up(OHW, nr)) * (mpan + (strided ? 3.0 : 1.5));
     shifted = cost_shift < cost_im2col;
   }
   const int64_t Wp = shifted ? Wq : p.W;
-  const int64_t N = shifted ? p.OH * Wq : OHW;  // GEMM columns
+  // GEMM columns; on the grid, the last row's columns past OW are not computed (a text
+  // convolution's single row: 46 columns instead of 50, so its last panel takes the half path)
+  const int64_t N = shifted ? (p.OH - 1) * Wq + p.OW : OHW;
   const int64_t in_plane = shifted ? nph_y * nph_x * Hq * Wq : p.H * p.W;
   std::vector<int64_t> tap(static_cast<size_t>(p.kh * p.kw));
   for (int64_t ky = 0; ky < p.kh; ++ky)
