@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <set>
 
@@ -126,10 +127,11 @@ struct Model::Impl : graph::WeightPacks {
   bool optimize = true;
   std::mutex mu;
   std::map<std::vector<Shape>, std::shared_ptr<Plan>> plans;
-  std::map<std::string, std::shared_ptr<const void>> packs;    // by "weight|kind|isa"
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const void>> packs;  // by (weight, "kind|isa")
   std::map<std::string, std::function<Tensor()>> unpackers;  // by weight
   std::set<std::string> released;     // graph.weights holds their shape only
   std::set<std::string> raw_readers;  // some plan reads the raw copy (no packed form at its ISA)
+  std::map<std::string, Tensor> derived;  // weights made by graph passes, shared by the plans
   bool keep_raw = false;           // the raw weights were handed out: never release them again
   Graph* building = nullptr;       // the graph of the plan being compiled
 
@@ -138,13 +140,15 @@ struct Model::Impl : graph::WeightPacks {
     const std::string& name = c.node.inputs[i];
     const Tensor* t = c.consts[i];
     auto orig = graph.weights.find(name);
-    // A weight made by a graph pass (folded batch norm) belongs to its plan alone.
-    if (orig == graph.weights.end() || orig->second.data() != t->data()) return make(t->data(), {}).data;
-    const std::string key = name + "|" + kind + "|" + isa_name(active_isa());
+    auto der = derived.find(name);
+    const Tensor* own = orig != graph.weights.end() ? &orig->second : der != derived.end() ? &der->second : nullptr;
+    if (!own || own->data() != t->data()) return make(t->data(), {}).data;  // not the model's: this plan's alone
+    const std::pair<std::string, std::string> key{name, kind + "|" + isa_name(active_isa())};
     auto hit = packs.find(key);
     if (hit != packs.end()) return hit->second;
     if (released.count(name)) restore(name);  // a layout or ISA not packed before
-    const bool drop = !keep_raw && !raw_readers.count(name) && read_only_as(name, c.node.op, i);
+    const bool drop = !keep_raw && !raw_readers.count(name) && orig != graph.weights.end() &&
+                      read_only_as(name, c.node.op, i);
     graph::ConsumedFn consumed;
     if (drop && sole_owner(name)) {
       // Nobody else can read these pages again: return them to the system as the packer goes,
@@ -238,6 +242,16 @@ struct Model::Impl : graph::WeightPacks {
     plan->optimized = graph;
     Graph& g = plan->optimized;
     if (optimize) graph::optimize(g, infer_shapes(graph, input_shapes));
+    // Weights made by graph passes (batch norm folded into a convolution) depend on the weights
+    // alone, so every plan gets the same ones: one copy, which also lets plans share their packs.
+    for (auto& [name, t] : g.weights) {
+      if (graph.weights.count(name)) continue;
+      auto d = derived.find(name);
+      if (d != derived.end() && d->second.shape() == t.shape())
+        t = d->second;
+      else
+        derived[name] = t;
+    }
     std::vector<graph::CompiledNode> compiled;
     building = &g;
     std::map<std::string, Shape> shapes;
@@ -424,6 +438,9 @@ void Model::set_optimize(bool on) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->optimize = on;
   impl_->plans.clear();
+  for (auto it = impl_->packs.begin(); it != impl_->packs.end();)  // packs of derived weights go too
+    it = impl_->derived.count(it->first.first) ? impl_->packs.erase(it) : std::next(it);
+  impl_->derived.clear();
 }
 
 Tensor Model::run(const Tensor& x) {
