@@ -1,8 +1,9 @@
 // Convolution as GEMM: per image and group, Y[M, OH*OW] = W[M, K] x im2col(X)[K, OH*OW].
-// Weights are packed once into MR-row panels; im2col writes straight into NR-column panels of
-// a thread-local buffer, K is blocked in chunks of kKc so a chunk's panels stay in cache. Work is
-// split over (image, group, channel block, spatial block); every output element is reduced by
-// one thread, in the same order for any thread count.
+// Weights are packed once into MR-row panels; the patch matrix is never formed: its NR-column
+// panels are copied from zero-padded phase planes of the input ("shifted rows", or X itself for
+// a plain 1x1) into a thread-local buffer, K blocked in chunks of kKc so a chunk's panels stay
+// in cache. Work is split over (image, group, channel block, spatial block); every output
+// element is reduced by one thread, in the same order for any thread count.
 #include "ops/conv_gemm.h"
 
 #include <algorithm>
@@ -25,71 +26,49 @@ bool is_pointwise(const kernels::ConvParams& p) {
   return p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.OH == p.H && p.OW == p.W;
 }
 
-// im2col of rows [k0, k0+kc) (row = (c, ky, kx)) and columns [n0, n0+n) (column = (oy, ox))
-// of one image and group, into an NR-column panel.
-void pack_im2col(const kernels::ConvParams& p, const float* xg, int64_t k0, int64_t kc, int64_t n0, int n, int nr,
-                 float* out) {
-  if (is_pointwise(p)) {  // 1x1, stride 1, no padding: X itself is the matrix
-    kernels::pack_b(xg, p.H * p.W, k0, kc, n0, n, nr, out);
+// Patch rows [k0, k0+kc) for output columns [j0, j0+n) (column = oy*OW + ox) from the phase
+// planes of one image and group: row (c, ky, kx) of output row oy is a contiguous run of the
+// phase plane at c*in_plane + tap[ky*kw + kx] + oy*Wq (see run_conv_gemm), so a panel is a copy
+// of one run per output row it spans. Columns n..NR-1 are left as they are (never stored).
+template <int NR>
+void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_plane, const int64_t* tap, int64_t Wq,
+                     int64_t k0, int64_t kc, int64_t j0, int n, float* out) {
+  const int64_t taps = p.kh * p.kw;
+  int64_t src[NR], dst[NR], len[NR];  // the panel's runs: one per output row it spans
+  int runs = 0;
+  for (int64_t j = j0; j < j0 + n; ++runs) {
+    const int64_t oy = j / p.OW, ox = j % p.OW;
+    len[runs] = std::min<int64_t>(p.OW - ox, j0 + n - j);
+    src[runs] = oy * Wq + ox;
+    dst[runs] = j - j0;
+    j += len[runs];
+  }
+  int64_t t = k0 % taps, c = k0 / taps;
+  if (runs == 1 && n == NR) {  // one whole run: fixed-size copies, inlined as vector moves
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      std::memcpy(out + kk * NR, xg + c * in_plane + tap[t] + src[0], NR * sizeof(float));
+      if (++t == taps) t = 0, ++c;
+    }
     return;
   }
+  // Runs (a 7x7 plane's are 7 long) copy in fixed blocks of 8, inlined instead of a library call
+  // per run: a block may read up to 7 floats past its run (the phase planes have that slack) and
+  // write up to 7 past it, over the next run's start (copied after it) or columns past n (the
+  // panel buffer has that slack).
   for (int64_t kk = 0; kk < kc; ++kk) {
-    const int64_t r = k0 + kk, kx = r % p.kw, ky = (r / p.kw) % p.kh, c = r / (p.kw * p.kh);
-    const float* xc = xg + c * p.H * p.W;
-    float* o = out + kk * nr;
-    // Walk the panel's columns one output row (oy) at a time: the valid ox range of a row is
-    // known in closed form, so the inner loop is a plain strided copy.
-    const int64_t xoff = kx * p.dw - p.pl;  // ix = ox*sw + xoff
-    const int64_t ox_lo = xoff >= 0 ? 0 : (-xoff + p.sw - 1) / p.sw;
-    const int64_t ox_hi = p.W - 1 - xoff < 0 ? 0 : std::min(p.OW, (p.W - 1 - xoff) / p.sw + 1);
-    int64_t col = n0;
-    int j = 0;
-    while (j < n) {
-      const int64_t oy = col / p.OW, ox0 = col % p.OW;
-      const int64_t len = std::min<int64_t>(n - j, p.OW - ox0);
-      const int64_t iy = oy * p.sh - p.pt + ky * p.dh;
-      float* oj = o + j;
-      if (iy < 0 || iy >= p.H) {
-        std::fill(oj, oj + len, 0.f);
-      } else {
-        const float* xr = xc + iy * p.W;
-        const int64_t a = std::clamp(ox_lo, ox0, ox0 + len), b = std::clamp(ox_hi, a, ox0 + len);
-        std::fill(oj, oj + (a - ox0), 0.f);
-        if (p.sw == 1) {
-          std::memcpy(oj + (a - ox0), xr + a + xoff, static_cast<size_t>(b - a) * sizeof(float));
-        } else {
-          for (int64_t ox = a; ox < b; ++ox) oj[ox - ox0] = xr[ox * p.sw + xoff];
-        }
-        std::fill(oj + (b - ox0), oj + len, 0.f);
-      }
-      j += static_cast<int>(len);
-      col += len;
-    }
-    for (int q = n; q < nr; ++q) o[q] = 0.f;
-  }
-}
-
-// Patch rows [k0, k0+kc) for grid columns [j0, j0+nr) from the phase planes of one image and
-// group: row (c, ky, kx) is a contiguous run starting at c*in_plane + tap[ky*kw + kx] (see
-// run_conv_gemm).
-template <int NR>
-void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_plane, const int64_t* tap, int64_t k0,
-                     int64_t kc, int64_t j0, float* out) {
-  const int64_t taps = p.kh * p.kw;
-  int64_t t = k0 % taps, c = k0 / taps;
-  for (int64_t kk = 0; kk < kc; ++kk) {
-    // fixed-size copy: inlined as vector moves, no library call per row
-    std::memcpy(out + kk * NR, xg + c * in_plane + tap[t] + j0, NR * sizeof(float));
+    const float* base = xg + c * in_plane + tap[t];
+    for (int r = 0; r < runs; ++r)
+      for (int64_t q = 0; q < len[r]; q += 8) std::memcpy(out + kk * NR + dst[r] + q, base + src[r] + q, 8 * sizeof(float));
     if (++t == taps) t = 0, ++c;
   }
 }
 
-void pack_shifted(const kernels::ConvParams& p, const float* xg, int64_t in_plane, const int64_t* tap, int64_t k0,
-                  int64_t kc, int64_t j0, int nr, float* out) {
+void pack_shifted(const kernels::ConvParams& p, const float* xg, int64_t in_plane, const int64_t* tap, int64_t Wq,
+                  int64_t k0, int64_t kc, int64_t j0, int n, int nr, float* out) {
   switch (nr) {
-    case 32: return pack_shifted_nr<32>(p, xg, in_plane, tap, k0, kc, j0, out);
-    case 16: return pack_shifted_nr<16>(p, xg, in_plane, tap, k0, kc, j0, out);
-    case 8: return pack_shifted_nr<8>(p, xg, in_plane, tap, k0, kc, j0, out);
+    case 32: return pack_shifted_nr<32>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, out);
+    case 16: return pack_shifted_nr<16>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, out);
+    case 8: return pack_shifted_nr<8>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, out);
     default: throw Unsupported("pack_shifted: unsupported panel width " + str(nr));
   }
 }
@@ -174,30 +153,18 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   const auto& p = plan.p;
   const int mr = pw.uk->mr, nr = pw.uk->nr;
   const int64_t M = pw.M, K = pw.K, OHW = p.OH * p.OW;
-  // Windows can read the input through zero-padded "phase planes" instead of an im2col ("shifted
+  // Windows read the input through zero-padded "phase planes" instead of an im2col ("shifted
   // rows"): phase (ry, rx) of a plane holds the padded input at rows i*sh + ry, columns j*sw + rx,
-  // on a grid of Wq columns (one phase, the padded plane itself, at stride 1). Output (oy, ox) is
-  // grid column oy*Wq + ox, and patch row (c, ky, kx) is one contiguous run of the phase
-  // (ky*dh % sh, kx*dw % sw) of plane c, from row ky*dh / sh, column kx*dw / sw on. Packing is then
-  // a copy instead of a gather; the columns past OW in each grid row are computed and dropped.
-  // It pays where packing is a large share: few output channels per patch panel, and strided
-  // windows, whose im2col gathers. Estimated in register-tile units per K chunk (an im2col panel
-  // about 1.5 tiles, 3 when strided, a copy about 0.2), against the extra grid columns; small
-  // planes with many channels keep the im2col.
-  const bool strided = p.sh > 1 || p.sw > 1;
+  // on a grid of Wq columns (one phase, the padded plane itself, at stride 1). Patch row
+  // (c, ky, kx) of output row oy is then one contiguous run of the phase (ky*dh % sh, kx*dw % sw)
+  // of plane c, from row oy + ky*dh / sh, column kx*dw / sw on: packing copies runs instead of
+  // gathering, and the GEMM's columns are the outputs themselves, so tiles are stored straight
+  // into y (the epilogue fuses as on the pointwise path). 1x1 stride-1 unpadded convolutions read
+  // X itself.
   const int64_t nph_y = std::min(p.sh, (p.kh - 1) * p.dh + 1), nph_x = std::min(p.sw, (p.kw - 1) * p.dw + 1);
   const int64_t Hq = p.OH + (p.kh - 1) * p.dh / p.sh, Wq = p.OW + (p.kw - 1) * p.dw / p.sw;
-  bool shifted = !is_pointwise(p);
-  if (shifted) {
-    const int64_t mpan = div_up(M, mr);
-    const double cost_shift = static_cast<double>(div_up((p.OH - 1) * Wq + p.OW, nr)) * (mpan + 0.2);
-    const double cost_im2col = static_cast<double>(div_up(OHW, nr)) * (mpan + (strided ? 3.0 : 1.5));
-    shifted = cost_shift < cost_im2col;
-  }
-  const int64_t Wp = shifted ? Wq : p.W;
-  // GEMM columns; on the grid, the last row's columns past OW are not computed (a text
-  // convolution's single row: 46 columns instead of 50, so its last panel takes the half path)
-  const int64_t N = shifted ? (p.OH - 1) * Wq + p.OW : OHW;
+  const bool shifted = !is_pointwise(p);
+  const int64_t N = OHW;  // GEMM columns
   const int64_t in_plane = shifted ? nph_y * nph_x * Hq * Wq : p.H * p.W;
   std::vector<int64_t> tap(static_cast<size_t>(p.kh * p.kw));
   for (int64_t ky = 0; ky < p.kh; ++ky)
@@ -207,7 +174,7 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
     }
   // Blocks: enough tasks for every thread (two each, so dynamic scheduling can even out a busy
   // core). Splitting the spatial axis re-reads the weights once per block; splitting the channel
-  // axis repeats the im2col once per block, so the axis whose split repeats less data goes first:
+  // axis repeats the packing once per block, so the axis whose split repeats less data goes first:
   // channels when the weights (M x K) outweigh the patches (K x N), as in late, small layers.
   // The K chunking is fixed, so each output's summation order, and the result, do not depend on
   // the blocking or thread count.
@@ -239,12 +206,9 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   const kernels::BiasAct* epi = &select_bias_act(e.act, OHW);
   const kernels::BiasAct* add_bias = &select_bias_act({}, OHW);
   // Bias, residual and ReLU / clip (ReLU6) are applied by the microkernel as it stores a tile for
-  // the last time, saving a pass over the output; other activations keep the separate pass. The
-  // shifted path stores into a grid tile, where the residual (laid out as y) does not line up:
-  // there only bias and activation fuse.
+  // the last time, saving a pass over the output; other activations keep the separate pass.
   const Activation ak = e.act.kind;
-  const bool fuse = (ak == Activation::identity || ak == Activation::relu || ak == Activation::clip) &&
-                    !(shifted && e.residual);
+  const bool fuse = ak == Activation::identity || ak == Activation::relu || ak == Activation::clip;
   kernels::TileEpilogue ep0;
   ep0.act = ak == Activation::relu ? kernels::TileEpilogue::relu
             : ak == Activation::clip ? kernels::TileEpilogue::clip : kernels::TileEpilogue::none;
@@ -252,27 +216,52 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   ep0.hi = e.act.beta;
   ep0.ldr = OHW;
 
-  // The phase planes of every input plane, with slack for the last panel's overrun (its columns
-  // past N are never stored). Owned by the calling thread, reused across calls.
+  // The phase planes of every input plane, with 8 floats of slack for the packing's block copies.
+  // Owned by the calling thread, reused across calls.
   thread_local std::vector<float> padded;
   const float* xs = x;
   if (shifted) {
     const int64_t planes = plan.N * p.C;
-    padded.resize(static_cast<size_t>(planes * in_plane + nb + *std::max_element(tap.begin(), tap.end())));
+    padded.resize(static_cast<size_t>(planes * in_plane + 8));
     float* out = padded.data();
     core::parallel_for(planes, grain(in_plane), [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) copy_phases(p, x + c * p.H * p.W, nph_y, nph_x, Hq, Wq, out + c * in_plane);
     });
-    std::fill(padded.begin() + planes * in_plane, padded.end(), 0.f);
     xs = padded.data();
   }
 
+  // Panel j of chunk c of one image and group, packed into `out` (kc_len x NR).
+  auto pack = [&](const float* xg, int64_t k0, int64_t kc_len, int64_t j0, float* out) {
+    const int n = static_cast<int>(std::min<int64_t>(nr, N - j0));
+    if (shifted)
+      pack_shifted(p, xg, in_plane, tap.data(), Wq, k0, kc_len, j0, n, nr, out);
+    else
+      kernels::pack_b(xg, OHW, k0, kc_len, j0, n, nr, out);  // pointwise: X itself is the matrix
+  };
+  // With the output channels split into blocks, every block would pack the same panels again
+  // (a late 3x3 layer on a 7x7 plane: four copies of 4608 patch rows in runs of 7): those are
+  // then packed once, in parallel, before the tasks. Channels are split only while there are
+  // fewer tasks than twice the threads, so this holds at most a few images' patches. A 1x1's
+  // panels are a plain copy, cheaper than the extra parallel region (measured on MobileNetV2).
+  const int64_t nchunks = div_up(K, kKc), slot = kKc * nr + 8;  // + the block copies' overrun
+  const bool share_b = shifted && mblocks > 1;
+  thread_local std::vector<float> bshared;  // the calling thread's; workers use the pointer
+  if (share_b) bshared.resize(static_cast<size_t>(images * nchunks * npanels * slot));
+  float* const bsh = bshared.data();
+  if (share_b)
+    core::parallel_for(images * nchunks * npanels, grain(kKc * nr), [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; ++q) {
+        const int64_t P = q % npanels, c = (q / npanels) % nchunks, ig = q / (npanels * nchunks);
+        const int64_t img = ig / p.groups, g = ig % p.groups, k0 = c * kKc;
+        pack(xs + (img * p.C + g * (p.C / p.groups)) * in_plane, k0, std::min(kKc, K - k0), P * nr, bsh + q * slot);
+      }
+    });
+
   const int64_t work = std::min(mb, M) * std::min(nb, N) * K;
   core::parallel_for(tasks, grain(work), [&](int64_t t0, int64_t t1) {
-    thread_local std::vector<float> buf, acc;
-    const size_t need = static_cast<size_t>(nb * kKc);
+    thread_local std::vector<float> buf;
+    const size_t need = static_cast<size_t>(nb * kKc + 8);  // + the block copies' overrun
     if (buf.size() < need) buf.resize(need);
-    if (shifted && acc.size() < static_cast<size_t>(mb * nb)) acc.resize(static_cast<size_t>(mb * nb));
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nbi = t % nblocks, mbi = (t / nblocks) % mblocks, g = (t / (nblocks * mblocks)) % p.groups,
                     img = t / (nblocks * mblocks * p.groups);
@@ -280,18 +269,17 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
       const int64_t m0 = mbi * mpanels / mblocks * mr, m1 = std::min(M, (mbi + 1) * mpanels / mblocks * mr);
       const float* xg = xs + (img * p.C + g * (p.C / p.groups)) * in_plane;
       float* yg = y + (img * p.K + g * M) * OHW;
-      // shifted: accumulate in a [mb x nb] grid tile, then drop the extra columns while storing
-      float* ct = shifted ? acc.data() : yg + m0 * OHW + n0;  // C tile at (m0, n0)
-      const int64_t ldc = shifted ? nb : OHW;
+      float* ct = yg + m0 * OHW + n0;  // C tile at (m0, n0)
+      const int64_t ldc = OHW;
       for (int64_t c = 0; c * kKc < K; ++c) {
         const int64_t k0 = c * kKc, kc_len = std::min(kKc, K - k0);
-        for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) {
-          const int n = static_cast<int>(std::min<int64_t>(nr, n1 - j0));
-          float* panel = buf.data() + jp * kc_len * nr;
-          if (shifted)
-            pack_shifted(p, xg, in_plane, tap.data(), k0, kc_len, j0, nr, panel);
-          else
-            pack_im2col(p, xg, k0, kc_len, j0, n, nr, panel);
+        const float* bpanels = buf.data();  // panel jp at bpanels + jp * bstep
+        int64_t bstep = kc_len * nr;
+        if (share_b) {
+          bpanels = bsh + (((img * p.groups + g) * nchunks + c) * npanels + n0 / nr) * slot;
+          bstep = slot;
+        } else {
+          for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) pack(xg, k0, kc_len, j0, buf.data() + jp * kc_len * nr);
         }
         // B panel outer, A panels inner: the B panel (kc x NR) stays in L1 while A panels stream
         const bool last = k0 + kc_len == K;
@@ -302,43 +290,30 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
             const int64_t oc0 = g * M + i0;
             ep.bias = b ? b + oc0 : nullptr;
             ep.res = e.residual ? e.residual + (img * p.K + oc0) * OHW + j0 : nullptr;
-            pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), buf.data() + jp * kc_len * nr,
+            pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), bpanels + jp * bstep,
                        ct + (i0 - m0) * ldc + (j0 - n0), ldc, static_cast<int>(std::min<int64_t>(mr, m1 - i0)), n, c > 0,
                        fuse && last ? &ep : nullptr);
           }
         }
       }
-      if (fuse && !shifted) continue;  // done in the tiles
-      // Epilogue in the unfused order (when not fused): + bias, then + residual, then the
-      // activation; on the shifted path it also moves each output row segment from the grid tile
-      // into y.
+      if (fuse) continue;  // done in the tiles
+      // Epilogue in the unfused order (other activations): + bias, then + residual, then the
+      // activation.
       for (int64_t i = m0; i < m1; ++i) {
         const int64_t oc = g * M + i;
-        const float* res_row = e.residual ? e.residual + (img * p.K + oc) * OHW : nullptr;
-        auto finish = [&](const float* src, int64_t out0, int64_t len) {  // y[out0, out0+len) of channel oc
-          float* dst = yg + i * OHW + out0;
-          if (fuse) {
-            std::memcpy(dst, src, static_cast<size_t>(len) * sizeof(float));
-          } else if (res_row) {
-            if (b) add_bias->run(src, dst, len, b + oc, 0, {}), src = dst;
-            epi->run(src, dst, len, res_row + out0, 1, e.act);
-          } else if (b || e.act.kind != Activation::identity || src != dst) {
-            epi->run(src, dst, len, b ? b + oc : nullptr, 0, e.act);
-          }
-        };
-        if (!shifted) {
-          finish(yg + i * OHW + n0, n0, n1 - n0);
-          continue;
-        }
-        for (int64_t j = n0; j < n1;) {  // grid row segments inside [n0, n1)
-          const int64_t oy = j / Wp, ox = j % Wp, end = std::min(n1, oy * Wp + p.OW);
-          if (ox < p.OW) finish(ct + (i - m0) * ldc + (j - n0), oy * p.OW + ox, end - j);
-          j = (oy + 1) * Wp;
+        float* row = yg + i * OHW + n0;
+        const int64_t len = n1 - n0;
+        if (e.residual) {
+          if (b) add_bias->run(row, row, len, b + oc, 0, {});
+          epi->run(row, row, len, e.residual + (img * p.K + oc) * OHW + n0, 1, e.act);
+        } else {
+          epi->run(row, row, len, b ? b + oc : nullptr, 0, e.act);
         }
       }
     }
   });
   trim_scratch(padded);
+  trim_scratch(bshared);
 }
 
 }  // namespace cnncore::ops

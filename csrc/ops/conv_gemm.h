@@ -1,5 +1,5 @@
 #pragma once
-// Convolution as GEMM (implicit im2col into packed panels) for the SIMD microkernels.
+// Convolution as GEMM (patch panels copied from padded phase planes) for the SIMD microkernels.
 #include <memory>
 
 #include "kernels/gemm/gemm.h"

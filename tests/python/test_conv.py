@@ -337,6 +337,33 @@ def test_strided_conv_phase_planes(xs, ws, s, p, d):
     assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
 
 
+class _ConvResAct(cc.nn.Module):
+    def __init__(self, k, s, act):
+        super().__init__()
+        self.conv = cc.nn.Conv2d(8, 8, k, stride=s, padding=k // 2)
+        self.skip = cc.nn.Conv2d(8, 8, 1, stride=s)
+        self.act = act
+
+    def forward(self, x):
+        return self.act(self.conv(x) + self.skip(x))
+
+
+@pytest.mark.parametrize("act", ["ReLU", "ReLU6", "LeakyReLU", "Hardswish", "SiLU"])
+@pytest.mark.parametrize("k,s", [(3, 1), (3, 2), (5, 2), (1, 1)])
+def test_gemm_fused_residual_and_activation_are_bitwise_the_separate_ops(act, k, s, isa, monkeypatch):
+    """Conv + residual + activation fuse into one GEMM node (the residual and ReLU/ReLU6 in the
+    tiles, others in a pass after); the unfused graph runs them as ops. Same bits, NaN included."""
+    monkeypatch.setenv("CNNCORE_CONV_ALGO", "gemm")
+    cc.manual_seed(5)
+    model = _ConvResAct(k, s, getattr(cc.nn, act)()).to_model()
+    x = rand(np.random.default_rng(4), 2, 8, 13, 15)
+    x[1, 2, 6, 6] = np.nan
+    fused = model(x)
+    assert any(n["op"] == "conv2d" and len(n["inputs"]) == 4 for n in model.optimized_graph(x.shape)["nodes"])
+    model.set_optimize(False)
+    np.testing.assert_array_equal(model(x), fused)
+
+
 @pytest.mark.parametrize("act", ["relu", "relu6"])
 @pytest.mark.parametrize("stride", [1, 2])
 def test_depthwise_fused_activation_is_bitwise_the_separate_op(act, stride, isa):
