@@ -241,10 +241,11 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   // With the output channels split into blocks, every block would pack the same panels again
   // (a late 3x3 layer on a 7x7 plane: four copies of 4608 patch rows in runs of 7): those are
   // then packed once, in parallel, before the tasks. Channels are split only while there are
-  // fewer tasks than twice the threads, so this holds at most a few images' patches. A 1x1's
-  // panels are a plain copy, cheaper than the extra parallel region (measured on MobileNetV2).
+  // fewer tasks than twice the threads, so this holds at most a few images' patches. Below 2 MB
+  // of repeated packing the extra parallel region costs more than it saves (text convolutions:
+  // 69 against 78 us, measured), and a 1x1's panels are a plain copy (measured on MobileNetV2).
   const int64_t nchunks = div_up(K, kKc), slot = kKc * nr + 8;  // + the block copies' overrun
-  const bool share_b = shifted && mblocks > 1;
+  const bool share_b = shifted && mblocks > 1 && (mblocks - 1) * K * N >= (int64_t(1) << 19);
   thread_local std::vector<float> bshared;  // the calling thread's; workers use the pointer
   if (share_b) bshared.resize(static_cast<size_t>(images * nchunks * npanels * slot));
   float* const bsh = bshared.data();
