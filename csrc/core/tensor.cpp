@@ -12,6 +12,10 @@ namespace {
 
 constexpr size_t kAlign = 64;
 
+struct AlignedFree {  // the deleter of storage Tensor allocates itself (see owns_data)
+  void operator()(float* q) const { std::free(q); }
+};
+
 std::shared_ptr<float> allocate(int64_t numel, bool zero) {
   const int64_t max_elems = static_cast<int64_t>((SIZE_MAX - kAlign) / sizeof(float));
   if (numel > max_elems) throw InvalidArgument("Tensor: " + std::to_string(numel) + " elements do not fit in memory");
@@ -21,7 +25,7 @@ std::shared_ptr<float> allocate(int64_t numel, bool zero) {
   void* p = std::aligned_alloc(kAlign, bytes);
   if (!p) throw std::bad_alloc();
   if (zero) std::memset(p, 0, bytes);
-  return std::shared_ptr<float>(static_cast<float*>(p), [](float* q) { std::free(q); });
+  return std::shared_ptr<float>(static_cast<float*>(p), AlignedFree{});
 }
 
 }  // namespace
@@ -62,6 +66,8 @@ Tensor Tensor::wrap(const float* data, Shape shape, std::shared_ptr<void> owner)
   t.data_ = std::shared_ptr<float>(std::move(owner), const_cast<float*>(data));
   return t;
 }
+
+bool Tensor::owns_data() const { return data_ && std::get_deleter<AlignedFree>(data_) != nullptr; }
 
 Tensor Tensor::shape_only(Shape shape) {
   Tensor t;

@@ -188,7 +188,10 @@ struct Model::Impl : graph::WeightPacks {
     }
   }
 
+  // True when nothing but the model's graphs holds the weight's storage, which Tensor allocated
+  // (wrap()ped memory belongs to the caller, whatever the count says).
   bool sole_owner(const std::string& name) {
+    if (!graph.weights.at(name).owns_data()) return false;
     const std::shared_ptr<float> storage = graph.weights.at(name).storage();
     long ours = 0;
     for_each_holder(name, [&](Tensor& t) { ours += t.data() == storage.get(); });
@@ -243,13 +246,16 @@ struct Model::Impl : graph::WeightPacks {
     Graph& g = plan->optimized;
     if (optimize) graph::optimize(g, infer_shapes(graph, input_shapes));
     // Weights made by graph passes (batch norm folded into a convolution) depend on the weights
-    // alone, so every plan gets the same ones: one copy, which also lets plans share their packs.
+    // alone, so every plan makes the same ones: it adopts the first plan's copy (checked equal),
+    // which also lets the plans share their packs.
     for (auto& [name, t] : g.weights) {
       if (graph.weights.count(name)) continue;
       auto d = derived.find(name);
-      if (d != derived.end() && d->second.shape() == t.shape())
+      const bool same = d != derived.end() && d->second.shape() == t.shape() &&
+                        (t.numel() == 0 || std::memcmp(d->second.data(), t.data(), t.numel() * sizeof(float)) == 0);
+      if (same)
         t = d->second;
-      else
+      else if (d == derived.end())
         derived[name] = t;
     }
     std::vector<graph::CompiledNode> compiled;
@@ -378,7 +384,8 @@ void validate(const Graph& g) {
     if (g.weights.count(in)) throw InvalidArgument("model: input '" + in + "' is also a weight");
   }
   for (const auto& [name, t] : g.weights) {
-    if (!t.defined()) throw InvalidArgument("model: weight '" + name + "' has no data");
+    if (!t.defined() || (t.numel() > 0 && !t.data()))
+      throw InvalidArgument("model: weight '" + name + "' has no data");
     defined.insert(name);
   }
   std::string unknown;

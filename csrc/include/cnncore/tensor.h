@@ -44,6 +44,9 @@ class Tensor {
   const float* data() const { return data_.get(); }
   /// Shares the storage of this tensor (keeps it alive).
   std::shared_ptr<float> storage() const { return data_; }
+  /// True when the storage was allocated by Tensor itself (constructor, empty(), clone()), false
+  /// for wrap()ped memory and shape_only().
+  bool owns_data() const;
   /// Same storage, new shape with the same element count.
   Tensor reshaped(Shape shape) const;
   Tensor clone() const;
