@@ -52,7 +52,8 @@ int main() {
               for (int64_t p = 0; p < K; ++p) Ar[i * (K + 2) + p] = A[i * K + p];
             uk.run_rows(K, Ar.data(), K + 2, bp.data(), C2.data(), ldc, m, n, accumulate != 0);
             CHECK(C2 == C);
-            // a narrow tile (the half path, n <= nr/2) gives the full-width tile's columns, bitwise
+            // a narrow tile (the half path, n <= nr/2, and the column tails) gives the full-width
+            // tile's columns, bitwise
             std::vector<float> C3(uk.mr * ldc, 0.5f);
             uk.run(K, ap.data(), bp.data(), C3.data(), ldc, m, uk.nr, accumulate != 0, nullptr);
             bool same = true;
@@ -80,7 +81,7 @@ int main() {
     kernels::pack_b(B.data(), uk.nr, 0, K, 0, uk.nr, uk.nr, bp.data());
     for (int act = 0; act < 3; ++act)
       for (int with_res = 0; with_res < 2; ++with_res)
-        for (int n : {1, uk.nr - 3, uk.nr}) {
+        for (int n : {1, 3, uk.nr / 2, uk.nr / 2 + 1, uk.nr / 2 + 4, uk.nr - 3, uk.nr}) {
           kernels::TileEpilogue ep;
           ep.bias = bias.data();
           ep.res = with_res ? res.data() : nullptr;

@@ -42,46 +42,104 @@ inline void store_row(float* ci, __m512 v0, __m512 v1, int n, bool accumulate, c
   _mm512_mask_storeu_ps(ci + 16, m1, v1);
 }
 
+// Column `t` of a tile held as one vector along its rows (lane i = row i), stored for rows
+// i < m with the epilogue in store_row's order and instructions (bitwise equal).
+inline void store_col(float* c, int64_t ldc, __m256 v, int m, bool accumulate, const TileEpilogue* ep, int t) {
+  alignas(32) float buf[8] = {};
+  if (accumulate) {
+    for (int i = 0; i < m; ++i) buf[i] = c[i * ldc + t];
+    v = _mm256_add_ps(_mm256_load_ps(buf), v);
+  }
+  if (ep) {
+    if (ep->bias) v = _mm256_add_ps(v, _mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << m) - 1), ep->bias));
+    if (ep->res) {
+      for (int i = 0; i < m; ++i) buf[i] = ep->res[i * ep->ldr + t];
+      v = _mm256_add_ps(v, _mm256_load_ps(buf));
+    }
+    if (ep->act == TileEpilogue::relu) {
+      v = _mm256_max_ps(_mm256_setzero_ps(), v);
+    } else if (ep->act == TileEpilogue::clip) {
+      v = _mm256_min_ps(_mm256_set1_ps(ep->hi), _mm256_max_ps(_mm256_set1_ps(ep->lo), v));
+    }
+  }
+  _mm256_store_ps(buf, v);
+  for (int i = 0; i < m; ++i) c[i * ldc + t] = buf[i];
+}
+
 // kRows: A row-major with stride lda (rows past m alias row 0 and are never stored), else packed.
-// kHalf: n <= 16, so only the first vector of each row is computed (a panel's ragged last
+// kVec: vectors of 16 columns computed per row: 2, or 1 when n <= 16 (a panel's ragged last
 // columns, e.g. 196 = 6*32 + 4 pixels): half the FMAs, each column's chain unchanged.
-template <bool kRows, bool kHalf>
+// kTail (packed A only): the tile's last kTail columns (n = 16*kVec + kTail) as column vectors
+// along the 8 rows instead, one FMA per column and k step instead of a 16-wide vector per row: a
+// 7x7 plane's 49 = 32 + 16 + 1 columns cost 32 + 16 + 1, not 32 + 32. Every element's chain of
+// FMAs is the same in all three forms, so the sums are bitwise equal.
+template <bool kRows, int kVec, int kTail = 0>
 inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
                      bool accumulate, const TileEpilogue* ep) {
+  static_assert(!kRows || kTail == 0, "column tails read the packed A panel");
   const float* ar[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) ar[i] = a + (kRows && i < m ? i * lda : 0);
   __m512 acc[MR][2];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  __m256 tail[kTail > 0 ? kTail : 1];
+#pragma GCC unroll 4
+  for (int t = 0; t < kTail; ++t) tail[t] = _mm256_setzero_ps();
   for (int64_t p = 0; p < k; ++p) {
-    const __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = kHalf ? b0 : _mm512_loadu_ps(b + p * NR + 16);
     const float* ap = a + p * MR;
     if (!kRows) _mm_prefetch(reinterpret_cast<const char*>(ap + 16 * MR), _MM_HINT_T0);  // A streams from memory in late layers
+    if (kVec > 0) {
+      const __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = kVec == 1 ? b0 : _mm512_loadu_ps(b + p * NR + 16);
 #pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) {
-      const __m512 ai = _mm512_set1_ps(kRows ? ar[i][p] : ap[i]);
-      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-      if (!kHalf) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      for (int i = 0; i < MR; ++i) {
+        const __m512 ai = _mm512_set1_ps(kRows ? ar[i][p] : ap[i]);
+        acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+        if (kVec == 2) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      }
+    }
+    if (kTail > 0) {
+      const __m256 acol = _mm256_loadu_ps(ap);
+#pragma GCC unroll 4
+      for (int t = 0; t < kTail; ++t)
+        tail[t] = _mm256_fmadd_ps(acol, _mm256_set1_ps(b[p * NR + 16 * kVec + t]), tail[t]);
     }
   }
-  // compile-time row indices keep acc[][] in registers (a runtime index spills it every k step)
+  if (kVec > 0) {
+    // compile-time row indices keep acc[][] in registers (a runtime index spills it every k step)
 #pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) {
-    if (i >= m) break;
-    store_row(c + i * ldc, acc[i][0], acc[i][1], n, accumulate, ep, i);
+    for (int i = 0; i < MR; ++i) {
+      if (i >= m) break;
+      store_row(c + i * ldc, acc[i][0], acc[i][1], n - kTail, accumulate, ep, i);
+    }
+  }
+#pragma GCC unroll 4
+  for (int t = 0; t < kTail; ++t) store_col(c, ldc, tail[t], m, accumulate, ep, 16 * kVec + t);
+}
+
+// A tail of up to 4 columns takes the column form: with 4, 4 + 8 FMAs per k step against 16.
+template <int kVec>
+inline void run_tail(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
+                     const TileEpilogue* ep) {
+  switch (n - 16 * kVec) {
+    case 1: return run_impl<false, kVec, 1>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+    case 2: return run_impl<false, kVec, 2>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+    case 3: return run_impl<false, kVec, 3>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+    default: return run_impl<false, kVec, 4>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
   }
 }
 
 void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
          const TileEpilogue* ep) {
-  if (n <= 16) return run_impl<false, true>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
-  run_impl<false, false>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+  if (n <= 4) return run_tail<0>(k, a, b, c, ldc, m, n, accumulate, ep);
+  if (n <= 16) return run_impl<false, 1>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+  if (n <= 20) return run_tail<1>(k, a, b, c, ldc, m, n, accumulate, ep);
+  run_impl<false, 2>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
 }
 void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
               bool accumulate) {
-  if (n <= 16) return run_impl<true, true>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
-  run_impl<true, false>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
+  if (n <= 16) return run_impl<true, 1>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
+  run_impl<true, 2>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
 }
 
 // np panels at once: 2*np independent FMA chains hide the FMA latency that one row of the
