@@ -356,8 +356,10 @@ struct Model::Impl : graph::WeightPacks {
       if (compiled[s].alias) continue;
       Step st{compiled[s].run, {}, id.at(g.nodes[s].outputs[0]), g.nodes[s].name + " (" + g.nodes[s].op + ")"};
       for (const std::string& in : g.nodes[s].inputs) st.inputs.push_back(in.empty() ? -1 : id.at(in));
-      // Optional inputs left off the end (a linear or conv node without bias) read as absent.
-      st.inputs.resize(std::max<size_t>(st.inputs.size(), graph::find_op(g.nodes[s].op)->max_inputs), -1);
+      // Optional inputs left off the end (a linear or conv node without bias) read as absent. A
+      // variadic op reads only what its node lists (padding it would cost every run 64K slots).
+      const int max_in = graph::find_op(g.nodes[s].op)->max_inputs;
+      if (max_in < graph::kVariadicInputs) st.inputs.resize(std::max<size_t>(st.inputs.size(), max_in), -1);
       plan->steps.push_back(std::move(st));
     }
     for (const std::string& o : g.outputs) plan->outputs.push_back(id.at(o));

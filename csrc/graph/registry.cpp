@@ -415,7 +415,7 @@ const OpDef kOps[] = {
     {"div", 2, 2, div},
     {"max", 2, 2, max},
     {"min", 2, 2, min},
-    {"concat", 1, 1 << 16, concat},
+    {"concat", 1, kVariadicInputs, concat},
     {"flatten", 1, 1, flatten},
     {"reshape", 1, 1, reshape},
     {"identity", 1, 1, identity},

@@ -60,6 +60,10 @@ struct CompileCtx {
   }
 };
 
+/// max_inputs of an op that takes any number of inputs (concat): its run reads exactly the
+/// inputs its node lists.
+constexpr int kVariadicInputs = 1 << 16;
+
 struct OpDef {
   const char* name;
   int min_inputs, max_inputs;
