@@ -32,7 +32,7 @@ bool is_pointwise(const kernels::ConvParams& p) {
 // of one run per output row it spans. Columns n..NR-1 are left as they are (never stored).
 template <int NR>
 void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_plane, const int64_t* tap, int64_t Wq,
-                     int64_t k0, int64_t kc, int64_t j0, int n, float* out) {
+                     int64_t k0, int64_t kc, int64_t j0, int n, bool exact, float* out) {
   const int64_t taps = p.kh * p.kw;
   int64_t src[NR], dst[NR], len[NR];  // the panel's runs: one per output row it spans
   int runs = 0;
@@ -54,7 +54,15 @@ void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_p
   // Runs (a 7x7 plane's are 7 long) copy in fixed blocks of 8, inlined instead of a library call
   // per run: a block may read up to 7 floats past its run (the phase planes have that slack) and
   // write up to 7 past it, over the next run's start (copied after it) or columns past n (the
-  // panel buffer has that slack).
+  // panel buffer has that slack). `exact`: the source is the caller's input, with no slack.
+  if (exact) {
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      const float* base = xg + c * in_plane + tap[t];
+      for (int r = 0; r < runs; ++r) std::memcpy(out + kk * NR + dst[r], base + src[r], len[r] * sizeof(float));
+      if (++t == taps) t = 0, ++c;
+    }
+    return;
+  }
   for (int64_t kk = 0; kk < kc; ++kk) {
     const float* base = xg + c * in_plane + tap[t];
     for (int r = 0; r < runs; ++r)
@@ -64,11 +72,11 @@ void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_p
 }
 
 void pack_shifted(const kernels::ConvParams& p, const float* xg, int64_t in_plane, const int64_t* tap, int64_t Wq,
-                  int64_t k0, int64_t kc, int64_t j0, int n, int nr, float* out) {
+                  int64_t k0, int64_t kc, int64_t j0, int n, int nr, bool exact, float* out) {
   switch (nr) {
-    case 32: return pack_shifted_nr<32>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, out);
-    case 16: return pack_shifted_nr<16>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, out);
-    case 8: return pack_shifted_nr<8>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, out);
+    case 32: return pack_shifted_nr<32>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, exact, out);
+    case 16: return pack_shifted_nr<16>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, exact, out);
+    case 8: return pack_shifted_nr<8>(p, xg, in_plane, tap, Wq, k0, kc, j0, n, exact, out);
     default: throw Unsupported("pack_shifted: unsupported panel width " + str(nr));
   }
 }
@@ -217,10 +225,13 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   ep0.ldr = OHW;
 
   // The phase planes of every input plane, with 8 floats of slack for the packing's block copies.
-  // Owned by the calling thread, reused across calls.
+  // Owned by the calling thread, reused across calls. Unpadded at stride 1 (text convolutions,
+  // LeNet), the one phase plane is the input plane itself: runs are then read from x, copied
+  // exactly (x has no slack), and the copy's parallel region goes to packing B once instead.
+  const bool direct = shifted && p.sh == 1 && p.sw == 1 && Hq == p.H && Wq == p.W;
   thread_local std::vector<float> padded;
   const float* xs = x;
-  if (shifted) {
+  if (shifted && !direct) {
     const int64_t planes = plan.N * p.C;
     padded.resize(static_cast<size_t>(planes * in_plane + 8));
     float* out = padded.data();
@@ -234,7 +245,7 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   auto pack = [&](const float* xg, int64_t k0, int64_t kc_len, int64_t j0, float* out) {
     const int n = static_cast<int>(std::min<int64_t>(nr, N - j0));
     if (shifted)
-      pack_shifted(p, xg, in_plane, tap.data(), Wq, k0, kc_len, j0, n, nr, out);
+      pack_shifted(p, xg, in_plane, tap.data(), Wq, k0, kc_len, j0, n, nr, direct, out);
     else
       kernels::pack_b(xg, OHW, k0, kc_len, j0, n, nr, out);  // pointwise: X itself is the matrix
   };
@@ -243,9 +254,10 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   // then packed once, in parallel, before the tasks. Channels are split only while there are
   // fewer tasks than twice the threads, so this holds at most a few images' patches. Below 2 MB
   // of repeated packing the extra parallel region costs more than it saves (text convolutions:
-  // 69 against 78 us, measured), and a 1x1's panels are a plain copy (measured on MobileNetV2).
+  // 69 against 78 us, measured), and a 1x1's panels are a plain copy (measured on MobileNetV2),
+  // unless the layer has no padded copy to make (`direct`): then it is the only extra region.
   const int64_t nchunks = div_up(K, kKc), slot = kKc * nr + 8;  // + the block copies' overrun
-  const bool share_b = shifted && mblocks > 1 && (mblocks - 1) * K * N >= (int64_t(1) << 19);
+  const bool share_b = shifted && mblocks > 1 && (direct || (mblocks - 1) * K * N >= (int64_t(1) << 19));
   thread_local std::vector<float> bshared;  // the calling thread's; workers use the pointer
   if (share_b) bshared.resize(static_cast<size_t>(images * nchunks * npanels * slot));
   float* const bsh = bshared.data();
