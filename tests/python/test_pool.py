@@ -113,6 +113,25 @@ def test_max_pool_propagates_nan_and_handles_inf(isa):
     assert np.isnan(y).sum() == 4
 
 
+def test_adaptive_max_pool_nan_inf_and_ragged_windows():
+    # Windows of every length mod 4 (the kernel keeps four running maxima), with NaN and inf.
+    rng = np.random.default_rng(3)
+    for L in (1, 3, 4, 5, 46, 47, 48):
+        x = rand(rng, 2, 5, L)
+        want = x.astype(np.float64).max(axis=2, keepdims=True)
+        assert_close(F.adaptive_max_pool1d(x, 1), want, 0.0)
+        x[0, 1, L - 1] = np.inf
+        x[1, 3, L // 2] = np.nan
+        y = F.adaptive_max_pool1d(x, 1)
+        assert y[0, 1, 0] == np.inf and np.isnan(y[1, 3, 0]) and np.isnan(y).sum() == 1
+    x = rand(rng, 1, 2, 7, 9)
+    x[0, 0, 6, 8] = np.nan
+    x[0, 1, 0, 0] = -np.inf
+    y = F.adaptive_max_pool2d(x, (2, 3))
+    assert np.array_equal(y, ref.adaptive_max_pool2d(x, (2, 3)).astype(np.float32), equal_nan=True)
+    assert np.isnan(y).sum() == 1 and np.isnan(y[0, 0, 1, 2])
+
+
 def test_lecture_pool_shapes():
     # AlexNet pool1: 55x55x96, 3x3 stride 2 -> 27x27x96; VGG 2x2 stride 2 halves 224 -> 112
     x = np.zeros((1, 96, 55, 55), np.float32)

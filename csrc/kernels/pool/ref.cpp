@@ -7,6 +7,8 @@
 
 namespace cnncore::kernels::ref {
 
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
 void max_pool2d_plane(const PoolParams& p, const float* x, float* y) {
   for (int64_t oy = 0; oy < p.OH; ++oy) {
     for (int64_t ox = 0; ox < p.OW; ++ox) {
@@ -69,12 +71,32 @@ void adaptive_max_pool2d_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, con
     const int64_t y0 = oy * H / OH, y1 = ((oy + 1) * H + OH - 1) / OH;
     for (int64_t ox = 0; ox < OW; ++ox) {
       const int64_t x0 = ox * W / OW, x1 = ((ox + 1) * W + OW - 1) / OW;
-      float m = -std::numeric_limits<float>::infinity();
-      for (int64_t iy = y0; iy < y1; ++iy)
-        for (int64_t ix = x0; ix < x1; ++ix) {
-          const float v = x[iy * W + ix];
-          if (v > m || std::isnan(v)) m = v;
+      // Four running maxima per window row break the compare-select chain (a text CNN's
+      // max over time is one window of 46-48); a NaN anywhere makes the window a NaN, the last
+      // one met, found by the plain scan.
+      float m4[4] = {-kInf, -kInf, -kInf, -kInf};
+      bool nan = false;
+      for (int64_t iy = y0; iy < y1; ++iy) {
+        const float* row = x + iy * W;
+        int64_t ix = x0;
+        for (; ix + 4 <= x1; ix += 4)
+          for (int l = 0; l < 4; ++l) {
+            const float v = row[ix + l];
+            m4[l] = v > m4[l] ? v : m4[l];
+            nan |= v != v;
+          }
+        for (; ix < x1; ++ix) {
+          const float v = row[ix];
+          m4[0] = v > m4[0] ? v : m4[0];
+          nan |= v != v;
         }
+      }
+      float m = m4[0];
+      for (int l = 1; l < 4; ++l) m = m4[l] > m ? m4[l] : m;
+      if (nan)
+        for (int64_t iy = y0; iy < y1; ++iy)
+          for (int64_t ix = x0; ix < x1; ++ix)
+            if (std::isnan(x[iy * W + ix])) m = x[iy * W + ix];
       y[oy * OW + ox] = m;
     }
   }
