@@ -1,12 +1,14 @@
-// 3x3 stride-1 convolution by Winograd F(4x4, 3x3): each 4x4 output tile comes from a 6x6 input
-// window with 36 multiplies per input/output channel pair instead of 144, i.e. 2.25 instead of 9
-// per output. Steps, per block of tiles:
+// Stride-1 convolution by Winograd on 6x6 input windows: F(4x4, 3x3) makes a 4x4 output tile
+// with 36 multiplies per input/output channel pair instead of 144 (2.25 instead of 9 per
+// output), F(2x2, 5x5) a 2x2 tile with 36 instead of 100 (9 instead of 25). Both share the input
+// transform and the GEMMs; they differ in the filter and output transforms. Steps, per block of
+// tiles:
 //   1. the input is copied once, zero-padded, into channel blocks of `lanes` (NCHWc), so a tile's
 //      transform is vector work across channels (kernels/winograd);
 //   2. input transform V[xi][tile][c] = B^T d B, for the block's tiles;
 //   3. 36 GEMMs M[xi] = V[xi] (tiles x C) * U[xi] (C x K) on the GEMM microkernel, reading V
 //      row-major; U = G g G^T was computed once at pack time, in NR-column panels;
-//   4. output transform A^T m A + bias, scattered into the NCHW output.
+//   4. output transform A^T m A + bias, scattered into the NCHW output (4x4 or 2x2 pixels).
 // Residual and activation follow in one pass per plane, in the unfused order. Every tile's
 // arithmetic is independent of the blocking and thread count, so results are bitwise stable.
 #include <algorithm>
@@ -27,35 +29,37 @@ constexpr int64_t kKc = 256;         // input-channel chunk of the GEMMs
 constexpr int64_t kBlockBytes = 384 << 10;  // V of one tile block: about a third of L2
 
 struct Tiles {
-  int64_t ty, tx, per_image, total;
+  int64_t m, ty, tx, per_image, total;  // m: output tile side (4 for 3x3 filters, 2 for 5x5)
 };
 
 Tiles tiles_of(const ConvPlan& plan) {
-  const int64_t ty = div_up(plan.p.OH, 4), tx = div_up(plan.p.OW, 4);
-  return {ty, tx, ty * tx, plan.N * ty * tx};
+  const int64_t m = plan.p.kh == 5 ? 2 : 4;
+  const int64_t ty = div_up(plan.p.OH, m), tx = div_up(plan.p.OW, m);
+  return {m, ty, tx, ty * tx, plan.N * ty * tx};
 }
 
 std::string describe(const ConvPlan& plan) {
   const auto& p = plan.p;
-  return "conv2d:n" + str(plan.N) + "ic" + str(p.C) + "ih" + str(p.H) + "iw" + str(p.W) + "_oc" + str(p.K) + "_3x3s1";
+  return "conv2d:n" + str(plan.N) + "ic" + str(p.C) + "ih" + str(p.H) + "iw" + str(p.W) + "_oc" + str(p.K) + "_" +
+         str(p.kh) + "x" + str(p.kw) + "s1";
 }
 
 }  // namespace
 
 bool choose_winograd(const ConvPlan& plan, bool once) {
   const auto& p = plan.p;
-  const bool fits = !plan.transposed && p.groups == 1 && p.kh == 3 && p.kw == 3 && p.sh == 1 && p.sw == 1 &&
-                    p.dh == 1 && p.dw == 1;
+  const bool fits = !plan.transposed && p.groups == 1 && p.kh == p.kw && (p.kh == 3 || p.kh == 5) && p.sh == 1 &&
+                    p.sw == 1 && p.dh == 1 && p.dw == 1;
   if (!fits) return false;
   std::string mode = "auto";
   if (const char* env = std::getenv("CNNCORE_CONV_ALGO")) mode = env;
   if (mode != "auto" && mode != "gemm" && mode != "winograd")
     throw InvalidArgument("CNNCORE_CONV_ALGO must be auto, gemm or winograd, got '" + mode + "'");
   const Tiles t = tiles_of(plan);
-  // Winograd does 36 multiplies per 4x4 tile where the GEMM does 144, but pays for transforms
-  // (a cost per tile and channel that few channels do not amortise), for the tile grid's
-  // overhang past the output edge, and for reading U, 4x the size of the weights.
-  const double waste = static_cast<double>(16 * t.per_image) / static_cast<double>(p.OH * p.OW);
+  // Winograd does 36 multiplies per 4x4 tile where the GEMM does 144 (per 2x2 tile: 100), but
+  // pays for transforms (a cost per tile and channel that few channels do not amortise), for the
+  // tile grid's overhang past the output edge, and for reading U, 4x (1.44x) the weights' size.
+  const double waste = static_cast<double>(t.m * t.m * t.per_image) / static_cast<double>(p.OH * p.OW);
   const char* why = nullptr;
   bool use = false;
   if (mode != "auto") {
@@ -68,16 +72,16 @@ bool choose_winograd(const ConvPlan& plan, bool once) {
   } else if (t.per_image < 16) {
     // Small planes: U (4x the weights) streams from memory for few tiles; measured no faster in
     // ResNet-18/50 at 7x7, whatever the batch. Deciding per image keeps batch rows identical.
-    why = "fewer than 16 tiles (a 13x13 output) per image";
+    why = "fewer than 16 tiles per image (a 13x13 output at 3x3, 7x7 at 5x5)";
   } else if (waste > 1.6) {  // 13x13 (1.51) still measured 1.6-3x faster (AlexNet conv3-5)
     why = "the 4x4 tile grid overhangs the output by more than 60%";
   } else {
     use = true;
-    why = "3x3 stride 1 with enough channels and tiles";
+    why = "stride 1 with enough channels and tiles";
   }
   if (core::verbose("dispatch"))
-    core::log_line("dispatch conv-algo " + describe(plan) + " -> " + (use ? "winograd F(4x4,3x3)" : "gemm") + " (" +
-                   why + ")");
+    core::log_line("dispatch conv-algo " + describe(plan) + " -> " +
+                   (use ? (t.m == 4 ? "winograd F(4x4,3x3)" : "winograd F(2x2,5x5)") : "gemm") + " (" + why + ")");
   return use;
 }
 
@@ -99,9 +103,10 @@ void pack_winograd(const ConvPlan& plan, const float* w, PackedConv& pw) {
   std::fill(u, u + n, 0.f);
   float t[kXi];
   // U[xi] in NR-column panels: panel np of xi starts at (xi*npan + np)*C*NR, row c holds NR channels
+  const int r = static_cast<int>(p.kh);
   for (int64_t oc = 0; oc < p.K; ++oc)
     for (int64_t c = 0; c < p.C; ++c) {
-      kernels::winograd_filter(w + (oc * p.C + c) * 9, t);
+      kernels::winograd_filter(w + (oc * p.C + c) * r * r, r, t);
       for (int xi = 0; xi < kXi; ++xi) u[((xi * npan + oc / nr) * p.C + c) * nr + oc % nr] = t[xi];
     }
 }
@@ -113,8 +118,10 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
   const kernels::WinogradKernel& wk = *pw.wk;
   const int L = wk.lanes, mr = uk.mr, nr = uk.nr;
   const Tiles tl = tiles_of(plan);
+  const int64_t tm = tl.m;  // output tile side; windows are tm + kh - 1 = 6 wide
   const int64_t C = p.C, K = p.K, Cb = div_up(C, L), Cv = Cb * L;
-  const int64_t Hp = 4 * tl.ty + 2, Wp = 4 * tl.tx + 2, plane_c = Hp * Wp * L;  // one channel block
+  const int64_t Hp = tm * tl.ty + p.kh - 1, Wp = tm * tl.tx + p.kw - 1, plane_c = Hp * Wp * L;  // one channel block
+  const auto out_tile = tm == 4 ? wk.output : wk.output2;
   const int64_t npan = div_up(K, nr), OHW = p.OH * p.OW;
 
   // 1. zero-padded NCHWc copy; one task per (image, channel block, padded row)
@@ -191,7 +198,7 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
       const int64_t np0 = kb * npan / kblocks, np1 = (kb + 1) * npan / kblocks;
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t img = t / tl.per_image, ty = (t % tl.per_image) / tl.tx, tx = t % tl.tx;
-        const float* src = xc + img * Cb * plane_c + (4 * ty * Wp + 4 * tx) * L;
+        const float* src = xc + img * Cb * plane_c + (tm * ty * Wp + tm * tx) * L;
         for (int64_t cb = 0; cb < Cb; ++cb)
           wk.input(src + cb * plane_c, Wp * L, L, v.data() + (t - t0) * Cv + cb * L, ldv);
       }
@@ -212,19 +219,19 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
           const int m = static_cast<int>(std::min<int64_t>(mr, t1 - i0));
           for (int i = 0; i < m; ++i) {
             const int64_t t = i0 + i, img = t / tl.per_image, ty = (t % tl.per_image) / tl.tx, tx = t % tl.tx;
-            const int64_t rows = std::min<int64_t>(4, p.OH - 4 * ty), cols = std::min<int64_t>(4, p.OW - 4 * tx);
+            const int64_t rows = std::min(tm, p.OH - tm * ty), cols = std::min(tm, p.OW - tm * tx);
             for (int j = 0; j * L < n; ++j) {
               const float* mj = acc.data() + (i0 - t0 + i) * nr + j * L;
-              float* yo = y + ((img * K + k0 + j * L) * p.OH + 4 * ty) * p.OW + 4 * tx;
+              float* yo = y + ((img * K + k0 + j * L) * p.OH + tm * ty) * p.OW + tm * tx;
               const int lanes = static_cast<int>(std::min<int64_t>(L, n - j * L));
-              if (rows == 4 && cols == 4 && lanes == L) {
-                wk.output(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yo, OHW, p.OW);
+              if (rows == tm && cols == tm && lanes == L) {
+                out_tile(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yo, OHW, p.OW);
                 continue;
               }
-              wk.output(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yt.data(), 16, 4);  // edge tile: keep what fits
+              out_tile(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yt.data(), tm * tm, tm);  // edge tile: keep what fits
               for (int l = 0; l < lanes; ++l)
                 for (int64_t r = 0; r < rows; ++r)
-                  for (int64_t c = 0; c < cols; ++c) yo[l * OHW + r * p.OW + c] = yt[l * 16 + 4 * r + c];
+                  for (int64_t c = 0; c < cols; ++c) yo[l * OHW + r * p.OW + c] = yt[l * tm * tm + tm * r + c];
             }
           }
         }

@@ -1,5 +1,5 @@
-// Winograd F(4x4, 3x3) transforms: the reference against the definition (B^T d B, A^T m A and
-// the full identity A^T[(G g G^T) . (B^T d B)]A = 3x3 correlation, in double), and every SIMD
+// Winograd F(4x4, 3x3) and F(2x2, 5x5) transforms: the reference against the definition (B^T d B,
+// A^T m A and the full identity A^T[(G g G^T) . (B^T d B)]A = r x r correlation, in double), and every SIMD
 // variant against the reference, bitwise (the same operations in the same order), including the
 // channel-blocking pack with channel and column tails.
 #include <cmath>
@@ -16,6 +16,7 @@ namespace {
 const double BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
                          {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
 const double AT[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+const double AT2[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}};  // F(2x2, 5x5)
 }  // namespace
 
 int main() {
@@ -29,7 +30,7 @@ int main() {
     for (float& e : d) e = ud(rng);
     for (float& e : g) e = ud(rng);
     ref.input(d, 6, 1, v, 1);
-    kernels::winograd_filter(g, u);
+    kernels::winograd_filter(g, 3, u);
     bool ok_in = true;
     for (int i = 0; i < 6; ++i)
       for (int j = 0; j < 6; ++j) {
@@ -51,12 +52,32 @@ int main() {
         ok_conv = ok_conv && std::fabs(y[r * 4 + c] - s) <= 1e-4;
       }
     CHECK(ok_conv);
+    // F(2x2, 5x5): the same input transform, its own filter and output transforms
+    float g5[25], u5[36], y2[4];
+    for (float& e : g5) e = ud(rng);
+    kernels::winograd_filter(g5, 5, u5);
+    for (int i = 0; i < 36; ++i) m[i] = u5[i] * v[i];
+    ref.output2(m, 1, &zero, -INFINITY, INFINITY, 1, y2, 4, 2);
+    bool ok_conv5 = true;
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 2; ++c) {
+        double s = 0;
+        for (int ky = 0; ky < 5; ++ky)
+          for (int kx = 0; kx < 5; ++kx) s += static_cast<double>(d[(r + ky) * 6 + c + kx]) * g5[ky * 5 + kx];
+        ok_conv5 = ok_conv5 && std::fabs(y2[r * 2 + c] - s) <= 1e-4;
+      }
+    CHECK(ok_conv5);
     double s = 0;  // A^T m A of a one-hot m picks out a product of A's entries
-    float oh[36] = {}, yo[16];
+    float oh[36] = {}, yo[16], yo2[4];
     oh[6 * 3 + 4] = 1.f;
     ref.output(oh, 1, &zero, -INFINITY, INFINITY, 1, yo, 16, 4);
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) s += std::fabs(yo[r * 4 + c] - AT[r][3] * AT[c][4]);
+    oh[6 * 3 + 4] = 0.f;
+    oh[6 * 5 + 2] = 1.f;
+    ref.output2(oh, 1, &zero, -INFINITY, INFINITY, 1, yo2, 4, 2);
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 2; ++c) s += std::fabs(yo2[r * 2 + c] - AT2[r][5] * AT2[c][2]);
     CHECK(s == 0);
   }
 
@@ -93,6 +114,10 @@ int main() {
         k.fn->output(va.data(), ldv, bias.data(), c[0], c[1], L, ya.data(), ldc, ldr);
         ref.output(vb.data(), ldv, bias.data(), c[0], c[1], L, yb.data(), ldc, ldr);
         CHECK(ya == yb);  // also: nothing outside the 4x4 tiles written (both start at 5)
+        std::vector<float> za(L * ldc, 5.f), zb(L * ldc, 5.f);
+        k.fn->output2(va.data(), ldv, bias.data(), c[0], c[1], L, za.data(), ldc, ldr);
+        ref.output2(vb.data(), ldv, bias.data(), c[0], c[1], L, zb.data(), ldc, ldr);
+        CHECK(za == zb);  // and outside the 2x2 tiles
       }
     }
   }

@@ -35,11 +35,12 @@ def reduction_atol(k, xmax, wmax):
     return 4 * EPS32 * max(k, 1) * max(xmax, 1e-30) * max(wmax, 1e-30) + 1e-6
 
 
-def winograd_atol(c, xmax, wmax):
-    """Tolerance of a Winograd F(4x4, 3x3) convolution over c input channels: its transforms scale
-    intermediate values by up to 10 per axis before the rounding of the channel sum, so the error
-    is that of a longer sum. Measured worst case: 1.4x reduction_atol(9c) over random shapes."""
-    return 8 * reduction_atol(9 * c, xmax, wmax)
+def winograd_atol(c, xmax, wmax, k=3):
+    """Tolerance of a Winograd convolution (F(4x4, 3x3), or F(2x2, 5x5) for k=5) over c input
+    channels: its transforms scale intermediate values by up to 10 per axis before the rounding
+    of the channel sum, so the error is that of a longer sum. Measured worst case: 1.4x
+    reduction_atol(9c) over random shapes at 3x3."""
+    return 8 * reduction_atol(k * k * c, xmax, wmax)
 
 
 def assert_close(got, want, atol, rtol=0.0, desc=""):

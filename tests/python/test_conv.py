@@ -244,25 +244,31 @@ def test_conv_results_identical_across_thread_counts(shape):
     assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
 
 
-# Winograd F(4x4, 3x3): forced on (CNNCORE_CONV_ALGO=winograd) so every shape takes it, edge
-# tiles, channel tails (C, K not multiples of the vector width), K chunks (C > 256), asymmetric
-# padding and padding past a tile included. At the scalar cap the reference runs.
+# Winograd F(4x4, 3x3) and F(2x2, 5x5): forced on (CNNCORE_CONV_ALGO=winograd) so every shape
+# takes it, edge tiles, channel tails (C, K not multiples of the vector width), K chunks (C > 256),
+# asymmetric padding and padding past a tile included. At the scalar cap the reference runs.
 WINOGRAD_CASES = [
     (1, 1, 3, 3, 1, 0), (1, 3, 1, 1, 2, 1), (2, 16, 13, 13, 16, 1), (1, 17, 9, 14, 33, 1), (3, 8, 6, 7, 5, 2),
     (1, 33, 16, 16, 65, (0, 1, 2, 1)), (1, 64, 28, 28, 64, 1), (2, 5, 17, 31, 7, "same"), (1, 300, 6, 6, 20, 1),
     (1, 7, 4, 30, 9, (3, 0, 0, 5)), (64, 4, 5, 5, 3, 1),
 ]
+WINOGRAD5_CASES = [
+    (1, 1, 5, 5, 1, 0), (1, 3, 1, 1, 2, 2), (2, 16, 13, 13, 16, 2), (1, 17, 9, 14, 33, 2), (3, 8, 6, 7, 5, 4),
+    (1, 33, 16, 16, 65, (0, 1, 3, 2)), (2, 64, 27, 27, 40, 2), (2, 5, 17, 31, 7, "same"), (1, 300, 6, 6, 20, 2),
+    (1, 7, 4, 30, 9, (3, 0, 0, 5)), (8, 4, 5, 5, 3, 1),
+]
 
 
-@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=lambda c: "x".join(map(str, c)).replace(" ", ""))
-def test_conv2d_winograd(case, monkeypatch):
+@pytest.mark.parametrize("k,case", [(3, c) for c in WINOGRAD_CASES] + [(5, c) for c in WINOGRAD5_CASES],
+                         ids=lambda c: "x".join(map(str, c)).replace(" ", "") if isinstance(c, tuple) else f"k{c}")
+def test_conv2d_winograd(k, case, monkeypatch):
     N, C, H, W, K, p = case
     monkeypatch.setenv("CNNCORE_CONV_ALGO", "winograd")
-    rng = np.random.default_rng(C * 131 + H)
-    x, w, b = rand(rng, N, C, H, W), rand(rng, K, C, 3, 3), rand(rng, K)
+    rng = np.random.default_rng(C * 131 + H + k)
+    x, w, b = rand(rng, N, C, H, W), rand(rng, K, C, k, k), rand(rng, K)
     y = F.conv2d(x, w, b, padding=p)
-    want = ref.conv2d(x, w, b, (1, 1), _pads_tuple(p) if p != "same" else (1, 1, 1, 1))
-    assert_close(y, want, winograd_atol(C, np.abs(x).max(), np.abs(w).max()), desc=f"winograd {case}")
+    want = ref.conv2d(x, w, b, (1, 1), _pads_tuple(p) if p != "same" else (k // 2,) * 4)
+    assert_close(y, want, winograd_atol(C, np.abs(x).max(), np.abs(w).max(), k), desc=f"winograd {k}x{k} {case}")
 
 
 def test_conv2d_winograd_model_epilogue_threads_and_batch(monkeypatch):

@@ -31,6 +31,19 @@ struct Vec {
       _mm_storeu_ps(y + (4 + j) * ldc, _mm256_extractf128_ps(q[j], 1));
     }
   }
+  // Pairs interleaved inside each 128-bit lane: unpacklo holds channels 4k, 4k+1, unpackhi 4k+2, 4k+3.
+  static void store_row2(const T o[2], float* y, int64_t ldc) {
+    const T a = _mm256_unpacklo_ps(o[0], o[1]), b = _mm256_unpackhi_ps(o[0], o[1]);
+#pragma GCC unroll 2
+    for (int k = 0; k < 2; ++k) {
+      const __m128 ak = k ? _mm256_extractf128_ps(a, 1) : _mm256_castps256_ps128(a);
+      const __m128 bk = k ? _mm256_extractf128_ps(b, 1) : _mm256_castps256_ps128(b);
+      _mm_storel_pi(reinterpret_cast<__m64*>(y + (4 * k) * ldc), ak);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(y + (4 * k + 1) * ldc), ak);
+      _mm_storel_pi(reinterpret_cast<__m64*>(y + (4 * k + 2) * ldc), bk);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(y + (4 * k + 3) * ldc), bk);
+    }
+  }
 };
 
 void pack(const float* x, int64_t ld, int nch, int64_t n, int, float* out) {
@@ -47,14 +60,18 @@ void pack(const float* x, int64_t ld, int nch, int64_t n, int, float* out) {
     for (int l = 0; l < 8; ++l) out[i * 8 + l] = l < nch ? x[l * ld + i] : 0.f;
 }
 
-void input(const float* x, int64_t ldx, int, float* v, int64_t ldv) { Winograd43<Vec>::input(x, ldx, 8, v, ldv); }
+void input(const float* x, int64_t ldx, int, float* v, int64_t ldv) { Winograd6<Vec>::input(x, ldx, 8, v, ldv); }
 void output(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldc,
             int64_t ldr) {
-  Winograd43<Vec>::output(m, ldm, bias, lo, hi, y, ldc, ldr);
+  Winograd6<Vec>::output<4>(m, ldm, bias, lo, hi, y, ldc, ldr);
+}
+void output2(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldc,
+             int64_t ldr) {
+  Winograd6<Vec>::output<2>(m, ldm, bias, lo, hi, y, ldc, ldr);
 }
 
 }  // namespace
 
-extern const WinogradKernel winograd_kernel{8, pack, input, output};
+extern const WinogradKernel winograd_kernel{8, pack, input, output, output2};
 
 }  // namespace cnncore::kernels::avx2

@@ -32,6 +32,21 @@ struct Vec {
       for (int j = 0; j < 4; ++j)
         _mm512_mask_storeu_ps(y + (4 * k + j) * ldc - 4 * k, static_cast<__mmask16>(0xF << (4 * k)), q[j]);
   }
+  // Pairs interleaved inside each 128-bit lane: unpacklo holds channels 4k, 4k+1, unpackhi 4k+2, 4k+3.
+  static void store_row2(const T o[2], float* y, int64_t ldc) {
+    const T a = _mm512_unpacklo_ps(o[0], o[1]), b = _mm512_unpackhi_ps(o[0], o[1]);
+    const __m128 al[4] = {_mm512_extractf32x4_ps(a, 0), _mm512_extractf32x4_ps(a, 1), _mm512_extractf32x4_ps(a, 2),
+                          _mm512_extractf32x4_ps(a, 3)};
+    const __m128 bl[4] = {_mm512_extractf32x4_ps(b, 0), _mm512_extractf32x4_ps(b, 1), _mm512_extractf32x4_ps(b, 2),
+                          _mm512_extractf32x4_ps(b, 3)};
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      _mm_storel_pi(reinterpret_cast<__m64*>(y + (4 * k) * ldc), al[k]);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(y + (4 * k + 1) * ldc), al[k]);
+      _mm_storel_pi(reinterpret_cast<__m64*>(y + (4 * k + 2) * ldc), bl[k]);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(y + (4 * k + 3) * ldc), bl[k]);
+    }
+  }
 };
 
 void pack(const float* x, int64_t ld, int nch, int64_t n, int, float* out) {
@@ -48,14 +63,18 @@ void pack(const float* x, int64_t ld, int nch, int64_t n, int, float* out) {
     for (int l = 0; l < 16; ++l) out[i * 16 + l] = l < nch ? x[l * ld + i] : 0.f;
 }
 
-void input(const float* x, int64_t ldx, int, float* v, int64_t ldv) { Winograd43<Vec>::input(x, ldx, 16, v, ldv); }
+void input(const float* x, int64_t ldx, int, float* v, int64_t ldv) { Winograd6<Vec>::input(x, ldx, 16, v, ldv); }
 void output(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldc,
             int64_t ldr) {
-  Winograd43<Vec>::output(m, ldm, bias, lo, hi, y, ldc, ldr);
+  Winograd6<Vec>::output<4>(m, ldm, bias, lo, hi, y, ldc, ldr);
+}
+void output2(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldc,
+             int64_t ldr) {
+  Winograd6<Vec>::output<2>(m, ldm, bias, lo, hi, y, ldc, ldr);
 }
 
 }  // namespace
 
-extern const WinogradKernel winograd_kernel{16, pack, input, output};
+extern const WinogradKernel winograd_kernel{16, pack, input, output, output2};
 
 }  // namespace cnncore::kernels::avx512

@@ -6,14 +6,29 @@
 
 namespace cnncore::kernels {
 
-void winograd_filter(const float* g, float* u) {
-  static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
-  double t[6][3];
+void winograd_filter(const float* g, int r, float* u) {
+  // G[i][j] = s_i * p_i^j for the finite points p_i, and the leading coefficient for inf; the
+  // scales s_i pair with B^T (transform.h) and are the same for both filter sizes.
+  static const double pts[5] = {0, 1, -1, 2, -2}, scale[5] = {1.0 / 4, -1.0 / 6, -1.0 / 6, 1.0 / 24, 1.0 / 24};
+  double G[6][5] = {};
+  for (int i = 0; i < 5; ++i) {
+    double pw = 1;
+    for (int j = 0; j < r; ++j, pw *= pts[i]) G[i][j] = scale[i] * pw;
+  }
+  G[5][r - 1] = 1;
+  double t[6][5];
   for (int i = 0; i < 6; ++i)
-    for (int j = 0; j < 3; ++j) t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+    for (int j = 0; j < r; ++j) {
+      double s = 0;
+      for (int b = 0; b < r; ++b) s += G[i][b] * g[b * r + j];
+      t[i][j] = s;
+    }
   for (int i = 0; i < 6; ++i)
-    for (int j = 0; j < 6; ++j) u[i * 6 + j] = static_cast<float>(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+    for (int j = 0; j < 6; ++j) {
+      double s = 0;
+      for (int b = 0; b < r; ++b) s += t[i][b] * G[j][b];
+      u[i * 6 + j] = static_cast<float>(s);
+    }
 }
 
 namespace ref {
@@ -33,6 +48,10 @@ struct Scalar {
   static void store_row4(const T o[4], float* y, int64_t) {
     for (int c = 0; c < 4; ++c) y[c] = o[c];
   }
+  static void store_row2(const T o[2], float* y, int64_t) {
+    y[0] = o[0];
+    y[1] = o[1];
+  }
 };
 
 void pack(const float* x, int64_t ld, int nch, int64_t n, int lanes, float* out) {
@@ -41,17 +60,22 @@ void pack(const float* x, int64_t ld, int nch, int64_t n, int lanes, float* out)
 }
 
 void input(const float* x, int64_t ldx, int lanes, float* v, int64_t ldv) {
-  for (int l = 0; l < lanes; ++l) Winograd43<Scalar>::input(x + l, ldx, lanes, v + l, ldv);
+  for (int l = 0; l < lanes; ++l) Winograd6<Scalar>::input(x + l, ldx, lanes, v + l, ldv);
 }
 
 void output(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y, int64_t ldc,
             int64_t ldr) {
-  for (int l = 0; l < lanes; ++l) Winograd43<Scalar>::output(m + l, ldm, bias + l, lo, hi, y + l * ldc, ldc, ldr);
+  for (int l = 0; l < lanes; ++l) Winograd6<Scalar>::output<4>(m + l, ldm, bias + l, lo, hi, y + l * ldc, ldc, ldr);
+}
+
+void output2(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y, int64_t ldc,
+             int64_t ldr) {
+  for (int l = 0; l < lanes; ++l) Winograd6<Scalar>::output<2>(m + l, ldm, bias + l, lo, hi, y + l * ldc, ldc, ldr);
 }
 
 }  // namespace
 
-extern const WinogradKernel winograd_kernel{1, pack, input, output};
+extern const WinogradKernel winograd_kernel{1, pack, input, output, output2};
 
 }  // namespace ref
 }  // namespace cnncore::kernels
