@@ -81,26 +81,29 @@ void pack_shifted(const kernels::ConvParams& p, const float* xg, int64_t in_plan
   }
 }
 
-// Phase planes of one input plane (see run_conv_gemm): phase (ry, rx), row i, column j holds the
-// zero-padded input at (i*sh + ry, j*sw + rx).
-void copy_phases(const kernels::ConvParams& p, const float* x, int64_t nph_y, int64_t nph_x, int64_t Hq, int64_t Wq,
-                 float* out) {
-  if (p.sh == 1 && p.sw == 1) return copy_padded(x, p.H, p.W, p.pt, p.pl, Hq, Wq, 0.f, out);
-  for (int64_t ry = 0; ry < nph_y; ++ry)
-    for (int64_t rx = 0; rx < nph_x; ++rx)
-      for (int64_t i = 0; i < Hq; ++i) {
-        float* dst = out + ((ry * nph_x + rx) * Hq + i) * Wq;
-        const int64_t iy = i * p.sh + ry - p.pt;
-        if (iy < 0 || iy >= p.H) {
-          std::fill(dst, dst + Wq, 0.f);
-          continue;
-        }
-        const float* src = x + iy * p.W;
-        for (int64_t j = 0; j < Wq; ++j) {
-          const int64_t ix = j * p.sw + rx - p.pl;
-          dst[j] = ix >= 0 && ix < p.W ? src[ix] : 0.f;
-        }
-      }
+// Row i of phase (ry, rx) of one input plane (see run_conv_gemm): column j holds the zero-padded
+// input at (i*sh + ry, j*sw + rx). Rows are the unit of work, so a first layer's three planes
+// still split evenly over the threads.
+void copy_phase_row(const kernels::ConvParams& p, const float* x, int64_t ry, int64_t rx, int64_t i, int64_t Wq,
+                    float* dst) {
+  const int64_t iy = i * p.sh + ry - p.pt;
+  if (iy < 0 || iy >= p.H) {
+    std::fill(dst, dst + Wq, 0.f);
+    return;
+  }
+  // columns whose source lies inside the row: 0 <= j*sw + rx - pl < W
+  const int64_t j0 = std::min(Wq, std::max<int64_t>(0, div_up(p.pl - rx, p.sw)));
+  const int64_t j1 = std::max(j0, std::min(Wq, div_up(p.W + p.pl - rx, p.sw)));
+  std::fill(dst, dst + j0, 0.f);
+  if (j1 > j0) {
+    const float* src = x + iy * p.W + (j0 * p.sw + rx - p.pl);  // column j0's source
+    if (p.sw == 1) {
+      std::memcpy(dst + j0, src, (j1 - j0) * sizeof(float));
+    } else {
+      for (int64_t j = 0; j < j1 - j0; ++j) dst[j0 + j] = src[j * p.sw];
+    }
+  }
+  std::fill(dst + j1, dst + Wq, 0.f);
 }
 
 }  // namespace
@@ -232,11 +235,15 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   thread_local std::vector<float> padded;
   const float* xs = x;
   if (shifted && !direct) {
-    const int64_t planes = plan.N * p.C;
+    const int64_t planes = plan.N * p.C, nph = nph_y * nph_x;
     padded.resize(static_cast<size_t>(planes * in_plane + 8));
     float* out = padded.data();
-    core::parallel_for(planes, grain(in_plane), [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c) copy_phases(p, x + c * p.H * p.W, nph_y, nph_x, Hq, Wq, out + c * in_plane);
+    // row r of the buffer: plane r / (nph*Hq), phase (r / Hq) % nph, phase row r % Hq
+    core::parallel_for(planes * nph * Hq, grain(Wq), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t c = r / (nph * Hq), ph = (r / Hq) % nph;
+        copy_phase_row(p, x + c * p.H * p.W, ph / nph_x, ph % nph_x, r % Hq, Wq, out + r * Wq);
+      }
     });
     xs = padded.data();
   }
