@@ -1,9 +1,10 @@
 // AVX-512 depthwise plane: 16 outputs of a row per vector, strides 1 and 2 (stride 2 keeps the
-// even lanes of two loads). Summation order per output matches the reference (ky, kx, then bias).
+// even lanes of two loads). Per output: fused multiply-adds in (ky, kx) order, then + bias.
 #include <immintrin.h>
 
 #include "kernels/simd/avx512.h"
 #include "kernels/dwconv/dwconv.h"
+#include "kernels/dwconv/plane3x3.h"
 
 namespace cnncore::kernels::avx512 {
 namespace {
@@ -15,33 +16,18 @@ inline __m512 activate(__m512 v, const DwAct& a) {
   return v;
 }
 
-// 3x3 undilated windows (nearly every depthwise layer in practice): the nine weights stay in
-// registers and the tap loops are unrolled at compile time.
-template <int S>
-void plane_3x3(const DwParams& p, const float* xp, const float* w, float bias, const DwAct& act, float* y) {
-  __m512 wv[9];
-  for (int t = 0; t < 9; ++t) wv[t] = _mm512_set1_ps(w[t]);
-  const __m512 vb = _mm512_set1_ps(bias);
-  for (int64_t oy = 0; oy < p.OH; ++oy) {
-    const float* r0 = xp + oy * S * p.ldx;
-    const float* r1 = r0 + p.ldx;
-    const float* r2 = r1 + p.ldx;
-    float* yr = y + oy * p.OW;
-    for (int64_t ox = 0; ox < p.OW; ox += 16) {
-      const int64_t o = ox * S;
-      __m512 acc = _mm512_add_ps(_mm512_setzero_ps(), _mm512_mul_ps(wv[0], load_strided(r0 + o, S)));  // 0 + w*x, as the reference
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[1], load_strided(r0 + o + 1, S)));
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[2], load_strided(r0 + o + 2, S)));
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[3], load_strided(r1 + o, S)));
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[4], load_strided(r1 + o + 1, S)));
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[5], load_strided(r1 + o + 2, S)));
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[6], load_strided(r2 + o, S)));
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[7], load_strided(r2 + o + 1, S)));
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(wv[8], load_strided(r2 + o + 2, S)));
-      _mm512_mask_storeu_ps(yr + ox, tail_mask(p.OW - ox), activate(_mm512_add_ps(acc, vb), act));
-    }
-  }
-}
+struct Vec {
+  using T = __m512;
+  static constexpr int kLanes = 16;
+  static T set1(float v) { return _mm512_set1_ps(v); }
+  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
+  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  template <int S>
+  static T load(const float* p) { return load_strided(p, S); }
+  static void store(float* p, T v, int n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
+  static T activate(T v, const DwAct& a) { return avx512::activate(v, a); }
+};
 
 }  // namespace
 
@@ -51,7 +37,7 @@ bool dwconv_supports(const DwParams& p) {
 
 void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y) {
   if (p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == p.sw && (p.sw == 1 || p.sw == 2))
-    return p.sw == 1 ? plane_3x3<1>(p, xp, w, bias, act, y) : plane_3x3<2>(p, xp, w, bias, act, y);
+    return p.sw == 1 ? dw_plane_3x3<Vec, 1>(p, xp, w, bias, act, y) : dw_plane_3x3<Vec, 2>(p, xp, w, bias, act, y);
   const __m512 vb = _mm512_set1_ps(bias);
   for (int64_t oy = 0; oy < p.OH; ++oy) {
     float* yr = y + oy * p.OW;
@@ -60,7 +46,7 @@ void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias
       for (int64_t ky = 0; ky < p.kh; ++ky) {
         const float* xr = xp + (oy * p.sh + ky * p.dh) * p.ldx + ox * p.sw;
         for (int64_t kx = 0; kx < p.kw; ++kx)
-          acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(w[ky * p.kw + kx]), load_strided(xr + kx * p.dw, p.sw)));
+          acc = _mm512_fmadd_ps(_mm512_set1_ps(w[ky * p.kw + kx]), load_strided(xr + kx * p.dw, p.sw), acc);
       }
       _mm512_mask_storeu_ps(yr + ox, tail_mask(p.OW - ox), activate(_mm512_add_ps(acc, vb), act));
     }

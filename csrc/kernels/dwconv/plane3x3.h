@@ -1,0 +1,81 @@
+#pragma once
+// The 3x3 undilated depthwise plane (nearly every depthwise layer in practice), written once
+// over a vector type V (see avx2.cpp, avx512.cpp): the nine weights stay in registers, taps are
+// unrolled, and two output rows are made per pass, so the input rows they share are loaded once
+// (at stride 1, four rows feed two outputs instead of six). Per output, in (ky, kx) order:
+// w0*x0, then fused multiply-adds, then + bias, then the activation. Included only by the files
+// of this family; the anonymous namespace gives each ISA its own copy.
+#include <cstdint>
+
+#include "kernels/dwconv/dwconv.h"
+
+namespace cnncore::kernels {
+namespace {
+
+// V provides: type T, kLanes, set1, mul, fma(a, b, c) = a*b + c, add, load<S>(p) (kLanes floats
+// at stride S), store(p, v, n) (the first n lanes) and activate(v, act).
+template <class V, int S>
+void dw_plane_3x3(const DwParams& p, const float* xp, const float* w, float bias, const DwAct& act, float* y) {
+  using T = typename V::T;
+  constexpr int L = V::kLanes;
+  T wv[9];
+#pragma GCC unroll 9
+  for (int t = 0; t < 9; ++t) wv[t] = V::set1(w[t]);
+  const T vb = V::set1(bias);
+  // One output vector from its three input rows' taps x[ky][kx].
+  auto dot = [&](const T x0[3], const T x1[3], const T x2[3]) {
+    T acc = V::mul(wv[0], x0[0]);
+    acc = V::fma(wv[1], x0[1], acc);
+    acc = V::fma(wv[2], x0[2], acc);
+    acc = V::fma(wv[3], x1[0], acc);
+    acc = V::fma(wv[4], x1[1], acc);
+    acc = V::fma(wv[5], x1[2], acc);
+    acc = V::fma(wv[6], x2[0], acc);
+    acc = V::fma(wv[7], x2[1], acc);
+    acc = V::fma(wv[8], x2[2], acc);
+    return V::activate(V::add(acc, vb), act);
+  };
+  auto taps = [](const float* r, T x[3]) {
+    x[0] = V::template load<S>(r);
+    x[1] = V::template load<S>(r + 1);
+    x[2] = V::template load<S>(r + 2);
+  };
+  int64_t oy = 0;
+  for (; oy + 2 <= p.OH; oy += 2) {  // rows oy*S .. oy*S + S + 2 feed outputs oy and oy + 1
+    const float* r = xp + oy * S * p.ldx;
+    float* ya = y + oy * p.OW;
+    float* yb = ya + p.OW;
+    for (int64_t ox = 0; ox < p.OW; ox += L) {
+      const int64_t o = ox * S;
+      const int n = static_cast<int>(p.OW - ox < L ? p.OW - ox : L);
+      T x0[3], x1[3], x2[3], x3[3], x4[3];
+      taps(r + o, x0);
+      taps(r + p.ldx + o, x1);
+      taps(r + 2 * p.ldx + o, x2);
+      taps(r + 3 * p.ldx + o, x3);
+      if (S == 1) {
+        V::store(ya + ox, dot(x0, x1, x2), n);
+        V::store(yb + ox, dot(x1, x2, x3), n);
+      } else {
+        taps(r + 4 * p.ldx + o, x4);
+        V::store(ya + ox, dot(x0, x1, x2), n);
+        V::store(yb + ox, dot(x2, x3, x4), n);
+      }
+    }
+  }
+  if (oy < p.OH) {  // an odd last row
+    const float* r = xp + oy * S * p.ldx;
+    float* ya = y + oy * p.OW;
+    for (int64_t ox = 0; ox < p.OW; ox += L) {
+      const int64_t o = ox * S;
+      T x0[3], x1[3], x2[3];
+      taps(r + o, x0);
+      taps(r + p.ldx + o, x1);
+      taps(r + 2 * p.ldx + o, x2);
+      V::store(ya + ox, dot(x0, x1, x2), static_cast<int>(p.OW - ox < L ? p.OW - ox : L));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cnncore::kernels
