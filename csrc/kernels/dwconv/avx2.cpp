@@ -4,6 +4,7 @@
 
 #include "kernels/simd/avx2.h"
 #include "kernels/dwconv/dwconv.h"
+#include "kernels/dwconv/blocked.h"
 #include "kernels/dwconv/plane3x3.h"
 
 namespace cnncore::kernels::avx2 {
@@ -26,10 +27,24 @@ struct Vec {
   template <int S>
   static T load(const float* p) { return load_strided(p, S); }
   static void store(float* p, T v, int n) { _mm256_maskstore_ps(p, tail_mask(n), v); }
+  static T zero() { return _mm256_setzero_ps(); }
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static T load_n(const float* p, int n) { return _mm256_maskload_ps(p, tail_mask(n)); }
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static void transpose(T r[8]) { transpose8(r); }
   static T activate(T v, const DwAct& a) { return avx2::activate(v, a); }
 };
 
+void blocked(const DwBlockParams& p, const float* x, const float* w, const float* bias, int nch, DwAct act,
+             float* scratch, float* y) {
+  if (p.sh == 1) return dw_blocked_3x3<Vec, 1>(p, x, w, bias, nch, act, scratch, y);
+  dw_blocked_3x3<Vec, 2>(p, x, w, bias, nch, act, scratch, y);
+}
+
 }  // namespace
+
+extern const DwBlockedFn dwconv_blocked = blocked;
+extern const int dwconv_lanes = 8;
 
 bool dwconv_supports(const DwParams& p) {
   return p.sw == 2 || (p.sw == 1 && p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == 1);

@@ -4,6 +4,7 @@
 
 #include "kernels/simd/avx512.h"
 #include "kernels/dwconv/dwconv.h"
+#include "kernels/dwconv/blocked.h"
 #include "kernels/dwconv/plane3x3.h"
 
 namespace cnncore::kernels::avx512 {
@@ -26,10 +27,24 @@ struct Vec {
   template <int S>
   static T load(const float* p) { return load_strided(p, S); }
   static void store(float* p, T v, int n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
+  static T zero() { return _mm512_setzero_ps(); }
+  static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static T load_n(const float* p, int n) { return _mm512_maskz_loadu_ps(tail_mask(n), p); }
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  static void transpose(T r[16]) { transpose16(r); }
   static T activate(T v, const DwAct& a) { return avx512::activate(v, a); }
 };
 
+void blocked(const DwBlockParams& p, const float* x, const float* w, const float* bias, int nch, DwAct act,
+             float* scratch, float* y) {
+  if (p.sh == 1) return dw_blocked_3x3<Vec, 1>(p, x, w, bias, nch, act, scratch, y);
+  dw_blocked_3x3<Vec, 2>(p, x, w, bias, nch, act, scratch, y);
+}
+
 }  // namespace
+
+extern const DwBlockedFn dwconv_blocked = blocked;
+extern const int dwconv_lanes = 16;
 
 bool dwconv_supports(const DwParams& p) {
   return p.sw == 2 || (p.sw == 1 && p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == 1);

@@ -4,6 +4,8 @@
 namespace cnncore::kernels::ref {
 
 bool dwconv_supports(const DwParams&) { return true; }
+extern const DwBlockedFn dwconv_blocked = nullptr;
+extern const int dwconv_lanes = 1;
 
 void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y) {
   for (int64_t oy = 0; oy < p.OH; ++oy)

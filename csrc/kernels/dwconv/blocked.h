@@ -1,0 +1,79 @@
+#pragma once
+// The 3x3 undilated depthwise convolution of a block of kLanes channels at once, for small
+// planes (a 7x7 plane fills 7 of 16 lanes when vectorised along its rows): the block's planes are
+// transposed into a zero-padded [rows][cols][kLanes] buffer, each output pixel is then nine
+// vector FMAs across the channels, and the results are transposed back into the NCHW planes.
+// Per output the arithmetic is dw_plane_3x3's (w0*x0, FMAs in (ky, kx) order, + bias, the
+// activation), so the two paths give bitwise the same values. Written once over V (avx2.cpp,
+// avx512.cpp); the anonymous namespace gives each ISA its own copy.
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/dwconv/dwconv.h"
+
+namespace cnncore::kernels {
+namespace {
+
+// V provides what dw_plane_3x3 uses plus zero(), load(p), load_n(p, n) (the first n lanes,
+// zeros after), store(p, v) and transpose(T r[kLanes]) (afterwards r[j] lane i = r[i] lane j).
+template <class V, int S>
+void dw_blocked_3x3(const DwBlockParams& p, const float* x, const float* w, const float* bias, int nch, DwAct act,
+                    float* scratch, float* y) {
+  using T = typename V::T;
+  constexpr int L = V::kLanes;
+  const int64_t Hp = (p.OH - 1) * S + 3, Wp = (p.OW - 1) * S + 3;
+  float* xin = scratch;            // [Hp][Wp][L], zero border
+  float* xout = scratch + Hp * Wp * L;  // [OH][OW][L]
+  std::memset(xin, 0, static_cast<size_t>(Hp * Wp * L) * sizeof(float));
+  T r[L];
+  for (int64_t iy = 0; iy < p.H && iy + p.pt < Hp; ++iy) {
+    if (iy + p.pt < 0) continue;
+    for (int64_t ix0 = 0; ix0 < p.W; ix0 += L) {
+      const int n = static_cast<int>(p.W - ix0 < L ? p.W - ix0 : L);
+#pragma GCC unroll 16
+      for (int l = 0; l < L; ++l) r[l] = l < nch ? V::load_n(x + l * p.in_plane + iy * p.W + ix0, n) : V::zero();
+      V::transpose(r);
+      for (int j = 0; j < n; ++j) {
+        const int64_t col = ix0 + j + p.pl;
+        if (col >= 0 && col < Wp) V::store(xin + ((iy + p.pt) * Wp + col) * L, r[j]);
+      }
+    }
+  }
+  alignas(64) float lanes[L];
+  T wv[9];
+  for (int t = 0; t < 9; ++t) {
+    for (int l = 0; l < L; ++l) lanes[l] = l < nch ? w[l * 9 + t] : 0.f;
+    wv[t] = V::load(lanes);
+  }
+  const T vb = V::load_n(bias, nch);
+  for (int64_t oy = 0; oy < p.OH; ++oy) {
+    const float* r0 = xin + oy * S * Wp * L;
+    const float* r1 = r0 + Wp * L;
+    const float* r2 = r1 + Wp * L;
+    for (int64_t ox = 0; ox < p.OW; ++ox) {
+      const int64_t o = ox * S * L;
+      T acc = V::mul(wv[0], V::load(r0 + o));
+      acc = V::fma(wv[1], V::load(r0 + o + L), acc);
+      acc = V::fma(wv[2], V::load(r0 + o + 2 * L), acc);
+      acc = V::fma(wv[3], V::load(r1 + o), acc);
+      acc = V::fma(wv[4], V::load(r1 + o + L), acc);
+      acc = V::fma(wv[5], V::load(r1 + o + 2 * L), acc);
+      acc = V::fma(wv[6], V::load(r2 + o), acc);
+      acc = V::fma(wv[7], V::load(r2 + o + L), acc);
+      acc = V::fma(wv[8], V::load(r2 + o + 2 * L), acc);
+      V::store(xout + (oy * p.OW + ox) * L, V::activate(V::add(acc, vb), act));
+    }
+  }
+  const int64_t out_plane = p.OH * p.OW;
+  for (int64_t oy = 0; oy < p.OH; ++oy)
+    for (int64_t ox0 = 0; ox0 < p.OW; ox0 += L) {
+      const int n = static_cast<int>(p.OW - ox0 < L ? p.OW - ox0 : L);
+#pragma GCC unroll 16
+      for (int j = 0; j < L; ++j) r[j] = j < n ? V::load(xout + (oy * p.OW + ox0 + j) * L) : V::zero();
+      V::transpose(r);
+      for (int l = 0; l < nch; ++l) V::store(y + l * out_plane + oy * p.OW + ox0, r[l], n);
+    }
+}
+
+}  // namespace
+}  // namespace cnncore::kernels
