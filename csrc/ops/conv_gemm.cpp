@@ -81,6 +81,11 @@ void pack_shifted(const kernels::ConvParams& p, const float* xg, int64_t in_plan
   }
 }
 
+template <int S>
+void gather_strided(const float* src, int64_t n, float* dst) {
+  for (int64_t j = 0; j < n; ++j) dst[j] = src[j * S];
+}
+
 // Row i of phase (ry, rx) of one input plane (see run_conv_gemm): column j holds the zero-padded
 // input at (i*sh + ry, j*sw + rx). Rows are the unit of work, so a first layer's three planes
 // still split evenly over the threads.
@@ -97,10 +102,14 @@ void copy_phase_row(const kernels::ConvParams& p, const float* x, int64_t ry, in
   std::fill(dst, dst + j0, 0.f);
   if (j1 > j0) {
     const float* src = x + iy * p.W + (j0 * p.sw + rx - p.pl);  // column j0's source
-    if (p.sw == 1) {
-      std::memcpy(dst + j0, src, (j1 - j0) * sizeof(float));
-    } else {
-      for (int64_t j = 0; j < j1 - j0; ++j) dst[j0 + j] = src[j * p.sw];
+    const int64_t n = j1 - j0;
+    // compile-time strides let the compiler vectorise the gather (a runtime stride stays scalar)
+    switch (p.sw) {
+      case 1: std::memcpy(dst + j0, src, n * sizeof(float)); break;
+      case 2: gather_strided<2>(src, n, dst + j0); break;
+      case 4: gather_strided<4>(src, n, dst + j0); break;
+      default:
+        for (int64_t j = 0; j < n; ++j) dst[j0 + j] = src[j * p.sw];
     }
   }
   std::fill(dst + j1, dst + Wq, 0.f);
