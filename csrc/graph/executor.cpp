@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <iterator>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <mutex>
 #include <set>
 
@@ -365,6 +368,12 @@ struct Model::Impl : graph::WeightPacks {
     for (const std::string& o : g.outputs) plan->outputs.push_back(id.at(o));
     plan->output_roots.assign(output_roots.begin(), output_roots.end());
     plans[key] = plan;
+#ifdef __GLIBC__
+    // Compiling frees what it folded and packed for this plan only (batch-norm folding before the
+    // shared copy is adopted, say): glibc would keep those pages, so a second batch size would
+    // hold tens of MB of RSS that no one uses.
+    malloc_trim(0);
+#endif
     return plan;
   }
 
