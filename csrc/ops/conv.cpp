@@ -105,7 +105,7 @@ bool run_depthwise(const ConvPlan& plan, const float* x, const float* w, const f
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t c = t % p.K;
       // one input plane per output plane (multiplier 1), zero-padded
-      copy_padded(x + t * in_plane, p.H, p.W, p.pt, p.pl, rows, dp.ldx, 0.f, scratch.data(), win.width);
+      copy_padded(x + t * in_plane, p.H, p.W, p.pt, p.pl, rows, dp.ldx, win.width, scratch.data());
       float* yp = y + t * plane;
       k.fn.run(dp, scratch.data(), w + c * p.kh * p.kw, b ? b[c] : 0.f, act, yp);
       if (epi) epi->run(yp, yp, plane, e.residual ? e.residual + t * plane : nullptr, 1, e.act);

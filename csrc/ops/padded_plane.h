@@ -1,6 +1,6 @@
 #pragma once
-// A plane copied into a [rows x ldx] buffer with the input at (pt, pl) and `fill` around it,
-// so window kernels (depthwise convolution) read without bounds checks.
+// A plane copied into a zero-padded [rows x ldx] buffer, so window kernels (depthwise
+// convolution) read without bounds checks.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -25,22 +25,22 @@ PaddedWindow padded_window(const Params& p) {
   return {dp, (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1, width};
 }
 
-/// Only the first `width` (<= ldx) columns of each row are written: the rest is slack a kernel
-/// may read into lanes it never stores.
+/// The plane zero-padded into `rows` rows of `ldx` floats with the input at (pt, pl). Only the
+/// first `width` (<= ldx) columns of each row are written: the rest is slack a kernel may read
+/// into lanes it never stores.
 inline void copy_padded(const float* x, int64_t H, int64_t W, int64_t pt, int64_t pl, int64_t rows, int64_t ldx,
-                        float fill, float* out, int64_t width = -1) {
-  if (width < 0) width = ldx;
+                        int64_t width, float* out) {
   const int64_t c0 = std::min(pl, width), n = std::max<int64_t>(0, std::min(W, width - pl));
   for (int64_t r = 0; r < rows; ++r) {
     float* dst = out + r * ldx;
     const int64_t iy = r - pt;
     if (iy < 0 || iy >= H) {
-      std::fill(dst, dst + width, fill);
+      std::fill(dst, dst + width, 0.f);
       continue;
     }
-    std::fill(dst, dst + c0, fill);
+    std::fill(dst, dst + c0, 0.f);
     if (n) std::memcpy(dst + c0, x + iy * W, static_cast<size_t>(n) * sizeof(float));
-    std::fill(dst + c0 + n, dst + width, fill);
+    std::fill(dst + c0 + n, dst + width, 0.f);
   }
 }
 

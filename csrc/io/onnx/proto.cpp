@@ -460,6 +460,8 @@ Tensor float_tensor(const TensorProto& t, const std::string& dir, bool release_s
   } else {
     throw Unsupported("onnx: tensor '" + t.name + "' is not a float tensor (type " + std::to_string(t.dtype) + ")");
   }
+  // The mapped source is not read again. (A FLOAT tensor's slices released only the whole pages
+  // inside each slice; this also takes the pages across their ends.)
   if (release_source && t.raw && p == t.raw) release_pages(t.raw, t.raw_size);
   return out;
 }

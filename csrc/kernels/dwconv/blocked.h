@@ -22,21 +22,17 @@ void dw_blocked_3x3(const DwBlockParams& p, const float* x, const float* w, cons
   using T = typename V::T;
   constexpr int L = V::kLanes;
   const int64_t Hp = (p.OH - 1) * S + 3, Wp = (p.OW - 1) * S + 3;
-  float* xin = scratch;            // [Hp][Wp][L], zero border
+  float* xin = scratch;                 // [Hp][Wp][L], zero border
   float* xout = scratch + Hp * Wp * L;  // [OH][OW][L]
   std::memset(xin, 0, static_cast<size_t>(Hp * Wp * L) * sizeof(float));
   T r[L];
-  for (int64_t iy = 0; iy < p.H && iy + p.pt < Hp; ++iy) {
-    if (iy + p.pt < 0) continue;
+  for (int64_t iy = 0; iy < p.H && iy + p.pt < Hp; ++iy) {  // rows no window reads are skipped
     for (int64_t ix0 = 0; ix0 < p.W; ix0 += L) {
       const int n = static_cast<int>(p.W - ix0 < L ? p.W - ix0 : L);
 #pragma GCC unroll 16
       for (int l = 0; l < L; ++l) r[l] = l < nch ? V::load_n(x + l * p.in_plane + iy * p.W + ix0, n) : V::zero();
       V::transpose(r);
-      for (int j = 0; j < n; ++j) {
-        const int64_t col = ix0 + j + p.pl;
-        if (col >= 0 && col < Wp) V::store(xin + ((iy + p.pt) * Wp + col) * L, r[j]);
-      }
+      for (int j = 0; j < n && ix0 + j + p.pl < Wp; ++j) V::store(xin + ((iy + p.pt) * Wp + ix0 + j + p.pl) * L, r[j]);
     }
   }
   alignas(64) float lanes[L];

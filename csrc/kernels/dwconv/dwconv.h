@@ -4,8 +4,10 @@
 //   xp: (OH-1)*sh + (kh-1)*dh + 1 rows of `ldx` floats, already padded on every side, with at
 //       least 32*sw floats of slack past the last column a kernel reads;
 //   y[oy*OW + ox] = act(sum_{ky,kx} w[ky*kw + kx] * xp[(oy*sh + ky*dh)*ldx + ox*sw + kx*dw] + bias),
-// summed in (ky, kx) order from 0; act (none, ReLU or clip/ReLU6) applied as the outputs are
-// stored, with the eltwise kernels' comparisons (max(0, v), min(hi, max(lo, v)): NaN propagates).
+// summed in (ky, kx) order from 0 (the reference multiplies and adds; the SIMD variants fuse
+// them, so they agree within the sum's rounding); act (none, ReLU or clip/ReLU6) applied as the
+// outputs are stored, with the eltwise kernels' comparisons (max(0, v), min(hi, max(lo, v)):
+// NaN propagates).
 #include <cstdint>
 
 #include "core/dispatch.h"

@@ -12,7 +12,7 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 void max_pool2d_plane(const PoolParams& p, const float* x, float* y) {
   for (int64_t oy = 0; oy < p.OH; ++oy) {
     for (int64_t ox = 0; ox < p.OW; ++ox) {
-      float m = -std::numeric_limits<float>::infinity();
+      float m = -kInf;
       for (int64_t ky = 0; ky < p.kh; ++ky) {
         const int64_t iy = oy * p.sh - p.pt + ky * p.dh;
         if (iy < 0 || iy >= p.H) continue;
