@@ -36,12 +36,16 @@ void pack_shifted_nr(const kernels::ConvParams& p, const float* xg, int64_t in_p
   const int64_t taps = p.kh * p.kw;
   int64_t src[NR], dst[NR], len[NR];  // the panel's runs: one per output row it spans
   int runs = 0;
-  for (int64_t j = j0; j < j0 + n; ++runs) {
-    const int64_t oy = j / p.OW, ox = j % p.OW;
-    len[runs] = std::min<int64_t>(p.OW - ox, j0 + n - j);
-    src[runs] = oy * Wq + ox;
-    dst[runs] = j - j0;
-    j += len[runs];
+  for (int64_t j = j0; j < j0 + n;) {
+    const int64_t oy = j / p.OW, ox = j % p.OW, l = std::min<int64_t>(p.OW - ox, j0 + n - j);
+    if (runs > 0 && src[runs - 1] + len[runs - 1] == oy * Wq + ox) {
+      len[runs - 1] += l;  // rows that meet in the source (Wq == OW: a 1x1 stride-2 layer) are one run
+    } else {
+      src[runs] = oy * Wq + ox;
+      dst[runs] = j - j0;
+      len[runs++] = l;
+    }
+    j += l;
   }
   int64_t t = k0 % taps, c = k0 / taps;
   if (runs == 1 && n == NR) {  // one whole run: fixed-size copies, inlined as vector moves
@@ -86,33 +90,37 @@ void gather_strided(const float* src, int64_t n, float* dst) {
   for (int64_t j = 0; j < n; ++j) dst[j] = src[j * S];
 }
 
-// Row i of phase (ry, rx) of one input plane (see run_conv_gemm): column j holds the zero-padded
-// input at (i*sh + ry, j*sw + rx). Rows are the unit of work, so a first layer's three planes
-// still split evenly over the threads.
-void copy_phase_row(const kernels::ConvParams& p, const float* x, int64_t ry, int64_t rx, int64_t i, int64_t Wq,
-                    float* dst) {
-  const int64_t iy = i * p.sh + ry - p.pt;
-  if (iy < 0 || iy >= p.H) {
+// Which columns of a phase row come from the input: for column phase rx, columns [j0, j1) hold
+// input columns j*sw + rx - pl (from `off` = j0*sw + rx - pl on); the rest are padding.
+struct PhaseCols {
+  int64_t j0, j1, off;
+};
+
+PhaseCols phase_cols(const kernels::ConvParams& p, int64_t rx, int64_t Wq) {
+  const int64_t j0 = std::min(Wq, std::max<int64_t>(0, div_up(p.pl - rx, p.sw)));
+  const int64_t j1 = std::max(j0, std::min(Wq, div_up(p.W + p.pl - rx, p.sw)));
+  return {j0, j1, j0 * p.sw + rx - p.pl};
+}
+
+// Row i of phase (ry, rx) of one input plane (see run_conv_gemm) from input row `src` (null: a
+// padding row): column j holds the zero-padded input at column j*sw + rx.
+void copy_phase_row(const kernels::ConvParams& p, const float* src, const PhaseCols& pc, int64_t Wq, float* dst) {
+  if (!src) {
     std::fill(dst, dst + Wq, 0.f);
     return;
   }
-  // columns whose source lies inside the row: 0 <= j*sw + rx - pl < W
-  const int64_t j0 = std::min(Wq, std::max<int64_t>(0, div_up(p.pl - rx, p.sw)));
-  const int64_t j1 = std::max(j0, std::min(Wq, div_up(p.W + p.pl - rx, p.sw)));
-  std::fill(dst, dst + j0, 0.f);
-  if (j1 > j0) {
-    const float* src = x + iy * p.W + (j0 * p.sw + rx - p.pl);  // column j0's source
-    const int64_t n = j1 - j0;
-    // compile-time strides let the compiler vectorise the gather (a runtime stride stays scalar)
-    switch (p.sw) {
-      case 1: std::memcpy(dst + j0, src, n * sizeof(float)); break;
-      case 2: gather_strided<2>(src, n, dst + j0); break;
-      case 4: gather_strided<4>(src, n, dst + j0); break;
-      default:
-        for (int64_t j = 0; j < n; ++j) dst[j0 + j] = src[j * p.sw];
-    }
+  std::fill(dst, dst + pc.j0, 0.f);
+  src += pc.off;
+  const int64_t n = pc.j1 - pc.j0;
+  // compile-time strides let the compiler vectorise the gather (a runtime stride stays scalar)
+  switch (p.sw) {
+    case 1: std::memcpy(dst + pc.j0, src, n * sizeof(float)); break;
+    case 2: gather_strided<2>(src, n, dst + pc.j0); break;
+    case 4: gather_strided<4>(src, n, dst + pc.j0); break;
+    default:
+      for (int64_t j = 0; j < n; ++j) dst[pc.j0 + j] = src[j * p.sw];
   }
-  std::fill(dst + j1, dst + Wq, 0.f);
+  std::fill(dst + pc.j1, dst + Wq, 0.f);
 }
 
 }  // namespace
@@ -247,11 +255,24 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
     const int64_t planes = plan.N * p.C, nph = nph_y * nph_x;
     padded.resize(static_cast<size_t>(planes * in_plane + 8));
     float* out = padded.data();
-    // row r of the buffer: plane r / (nph*Hq), phase (r / Hq) % nph, phase row r % Hq
-    core::parallel_for(planes * nph * Hq, grain(Wq), [&](int64_t r0, int64_t r1) {
+    // Phase (ry, rx) of plane c starts at row (c*nph + ry*nph_x + rx)*Hq of the buffer. A task is
+    // one input row (plane c, row phase ry, phase row i) copied into its nph_x column phases; rows
+    // are the unit so that a first layer's three planes still split evenly over the threads.
+    PhaseCols cols[8];  // per column phase; strides over 8 compute theirs per row
+    const bool few = nph_x <= 8;
+    for (int64_t rx = 0; few && rx < nph_x; ++rx) cols[rx] = phase_cols(p, rx, Wq);
+    core::parallel_for(planes * nph_y * Hq, grain(Wq * nph_x), [&](int64_t r0, int64_t r1) {
+      int64_t i = r0 % Hq, ry = (r0 / Hq) % nph_y, c = r0 / (nph_y * Hq);  // advanced, not divided, per row
       for (int64_t r = r0; r < r1; ++r) {
-        const int64_t c = r / (nph * Hq), ph = (r / Hq) % nph;
-        copy_phase_row(p, x + c * p.H * p.W, ph / nph_x, ph % nph_x, r % Hq, Wq, out + r * Wq);
+        const int64_t iy = i * p.sh + ry - p.pt;
+        const float* src = iy >= 0 && iy < p.H ? x + (c * p.H + iy) * p.W : nullptr;
+        float* dst = out + ((c * nph + ry * nph_x) * Hq + i) * Wq;
+        for (int64_t rx = 0; rx < nph_x; ++rx, dst += Hq * Wq)
+          copy_phase_row(p, src, few ? cols[rx] : phase_cols(p, rx, Wq), Wq, dst);
+        if (++i == Hq) {
+          i = 0;
+          if (++ry == nph_y) ry = 0, ++c;
+        }
       }
     });
     xs = padded.data();

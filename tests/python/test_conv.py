@@ -332,7 +332,8 @@ def test_conv2d_1x1_with_end_only_padding(pads):
     ((1, 5, 30, 31), (12, 5, 3, 3), 2, 1, 2),    # strided and dilated
     ((1, 8, 17, 17), (16, 8, 1, 1), 2, 0, 1),    # 1x1 stride-2 downsample
     ((1, 4, 20, 20), (6, 4, 3, 5), 3, (1, 2, 0, 1), 1),
-], ids=["r50-conv1", "alexnet-conv1", "dilated", "1x1-s2", "odd"])
+    ((1, 3, 40, 41), (5, 3, 11, 10), 9, (2, 3, 1, 4), 1),  # more than 8 column phases
+], ids=["r50-conv1", "alexnet-conv1", "dilated", "1x1-s2", "odd", "stride-9"])
 def test_strided_conv_phase_planes(xs, ws, s, p, d):
     """Strided windows read polyphase copies of the input (conv_gemm.cpp): correct, and bitwise
     equal for 1-4 threads."""
