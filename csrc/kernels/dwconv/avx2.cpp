@@ -26,6 +26,16 @@ struct Vec {
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
   template <int S>
   static T load(const float* p) { return load_strided(p, S); }
+  // Even and odd columns of p[0, 16) by two shuffles and two lane permutes; the third tap is
+  // the even one rotated down a lane, with p[16] blended into the last.
+  static void taps_s2(const float* p, T x[3]) {
+    const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    x[0] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    x[1] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+    const __m256 down = _mm256_permutevar8x32_ps(x[0], _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0));
+    x[2] = _mm256_blend_ps(down, _mm256_broadcast_ss(p + 16), 0x80);
+  }
   static void store(float* p, T v, int n) { _mm256_maskstore_ps(p, tail_mask(n), v); }
   static T zero() { return _mm256_setzero_ps(); }
   static T load(const float* p) { return _mm256_loadu_ps(p); }

@@ -26,6 +26,17 @@ struct Vec {
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
   template <int S>
   static T load(const float* p) { return load_strided(p, S); }
+  // Even and odd columns of p[0, 32) by two permutes; the third tap is the even one moved down a
+  // lane, with p[32] in the last (loads and permutes per row: 3 and 3, against 6 and 3).
+  static void taps_s2(const float* p, T x[3]) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+    x[0] = _mm512_permutex2var_ps(a, even, b);
+    x[1] = _mm512_permutex2var_ps(a, odd, b);
+    x[2] = _mm512_castsi512_ps(
+        _mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(p[32])), _mm512_castps_si512(x[0]), 1));
+  }
   static void store(float* p, T v, int n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
   static T zero() { return _mm512_setzero_ps(); }
   static T load(const float* p) { return _mm512_loadu_ps(p); }

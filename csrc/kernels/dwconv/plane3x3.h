@@ -13,7 +13,8 @@ namespace cnncore::kernels {
 namespace {
 
 // V provides: type T, kLanes, set1, mul, fma(a, b, c) = a*b + c, add, load<S>(p) (kLanes floats
-// at stride S), store(p, v, n) (the first n lanes) and activate(v, act).
+// at stride S), taps_s2(p, x) (x[t] = kLanes floats from p + t at stride 2), store(p, v, n) (the
+// first n lanes) and activate(v, act).
 template <class V, int S>
 void dw_plane_3x3(const DwParams& p, const float* xp, const float* w, float bias, const DwAct& act, float* y) {
   using T = typename V::T;
@@ -36,6 +37,7 @@ void dw_plane_3x3(const DwParams& p, const float* xp, const float* w, float bias
     return V::activate(V::add(acc, vb), act);
   };
   auto taps = [](const float* r, T x[3]) {
+    if (S == 2) return V::taps_s2(r, x);  // columns 2j, 2j+1, 2j+2 from two loads, not six
     x[0] = V::template load<S>(r);
     x[1] = V::template load<S>(r + 1);
     x[2] = V::template load<S>(r + 2);
