@@ -331,19 +331,28 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
         } else {
           for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) pack(xg, k0, kc_len, j0, buf.data() + jp * kc_len * nr);
         }
-        // B panel outer, A panels inner: the B panel (kc x NR) stays in L1 while A panels stream
         const bool last = k0 + kc_len == K;
-        for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) {
-          const int n = static_cast<int>(std::min<int64_t>(nr, n1 - j0));
-          for (int64_t i0 = m0; i0 < m1; i0 += mr) {
-            kernels::TileEpilogue ep = ep0;
-            const int64_t oc0 = g * M + i0;
-            ep.bias = b ? b + oc0 : nullptr;
-            ep.res = e.residual ? e.residual + (img * p.K + oc0) * OHW + j0 : nullptr;
-            pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), bpanels + jp * bstep,
-                       ct + (i0 - m0) * ldc + (j0 - n0), ldc, static_cast<int>(std::min<int64_t>(mr, m1 - i0)), n, c > 0,
-                       fuse && last ? &ep : nullptr);
-          }
+        auto tile = [&](int64_t i0, int64_t j0, int64_t jp) {
+          kernels::TileEpilogue ep = ep0;
+          const int64_t oc0 = g * M + i0;
+          ep.bias = b ? b + oc0 : nullptr;
+          ep.res = e.residual ? e.residual + (img * p.K + oc0) * OHW + j0 : nullptr;
+          pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), bpanels + jp * bstep, ct + (i0 - m0) * ldc + (j0 - n0), ldc,
+                     static_cast<int>(std::min<int64_t>(mr, m1 - i0)), static_cast<int>(std::min<int64_t>(nr, n1 - j0)),
+                     c > 0, fuse && last ? &ep : nullptr);
+        };
+        // One K chunk (K <= kKc: first layers, most 1x1s): A panel outer, so each A panel's eight
+        // output rows are written as long runs while the block's B panels (at most kNb x kKc
+        // floats) stay in L2; with B outer every tile lands on MR rows spread over the whole
+        // output. Measured in-process, alternating: ResNet conv1 0.94x the time, 64->256 1x1 at
+        // 56x56 0.89x, ResNet-50 0.98x. Several chunks: B panel outer, so the panel (kc x NR)
+        // stays in L1 while A panels stream (A outer there measured 1.00-1.03x).
+        if (nchunks == 1) {
+          for (int64_t i0 = m0; i0 < m1; i0 += mr)
+            for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) tile(i0, j0, jp);
+        } else {
+          for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp)
+            for (int64_t i0 = m0; i0 < m1; i0 += mr) tile(i0, j0, jp);
         }
       }
       if (fuse) continue;  // done in the tiles
