@@ -2,8 +2,9 @@
 // Weights are packed once into MR-row panels; the patch matrix is never formed: its NR-column
 // panels are copied from zero-padded phase planes of the input ("shifted rows", or X itself for
 // a plain 1x1) into a thread-local buffer, K blocked in chunks of kKc so a chunk's panels stay
-// in cache. Work is split over (image, group, channel block, spatial block); every output
-// element is reduced by one thread, in the same order for any thread count.
+// in cache, or run as one chunk (one_chunk). Work is split over (image, group, channel block,
+// spatial block); every output element is reduced by one thread, in the same order for any
+// thread count.
 #include "ops/conv_gemm.h"
 
 #include <algorithm>
@@ -19,6 +20,14 @@ namespace {
 
 constexpr int64_t kKc = 256;  // K chunk
 constexpr int64_t kNb = 192;  // largest spatial block (a multiple of every NR)
+
+// Whether K runs as one chunk instead of kKc-row chunks. One chunk is the A-outer order of
+// run_conv_gemm: each weight panel is read once, and its output rows are written in long runs.
+// Measured in-process against 256-row chunks (one layer, 2 threads): K <= 1152 0.91-0.99x the
+// time (AlexNet conv1, 1x1s of 320-1024 channels, 3x3 stride 2 on 64-128 channels); outputs of
+// at most 64 pixels 0.82-0.96x (3x3 on 512 channels at 7x7: 0.82), where with the B panel outer
+// every weight is streamed once per panel. Larger K on larger planes measured 1.02-1.04x.
+bool one_chunk(const kernels::ConvParams& p, int64_t K) { return K <= 1152 || p.OH * p.OW <= 64; }
 
 // 1x1, stride 1, no padding: the input plane itself is the GEMM's B matrix. (Padding only at the
 // end also counts as padding: it makes OH, OW larger than H, W.)
@@ -158,14 +167,14 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
   pw->groups = p.groups;
   pw->M = p.K / p.groups;
   pw->K = cpg * p.kh * p.kw;
-  pw->kc = kKc;
+  pw->kc = one_chunk(p, pw->K) ? pw->K : kKc;
   const int mr = pw->uk->mr;
   const int64_t mpanels = div_up(pw->M, mr);
   pw->data = aligned_floats(p.groups * mpanels * pw->K * mr);
   for (int64_t g = 0; g < p.groups; ++g) {
     const float* wg = w + g * pw->M * pw->K;  // weights [M, K] of this group, row-major
-    for (int64_t c = 0; c * kKc < pw->K; ++c) {
-      const int64_t k0 = c * kKc, kc_len = std::min(kKc, pw->K - k0);
+    for (int64_t c = 0; c * pw->kc < pw->K; ++c) {
+      const int64_t k0 = c * pw->kc, kc_len = std::min(pw->kc, pw->K - k0);
       for (int64_t mp = 0; mp < mpanels; ++mp) {
         const int m = static_cast<int>(std::min<int64_t>(mr, pw->M - mp * mr));
         kernels::pack_a(wg, pw->K, mp * mr, m, k0, kc_len, mr, const_cast<float*>(pw->panel(g, c, mp)));
@@ -180,7 +189,7 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   if (pw.wk) return run_conv_winograd(plan, pw, x, b, y, e);
   const auto& p = plan.p;
   const int mr = pw.uk->mr, nr = pw.uk->nr;
-  const int64_t M = pw.M, K = pw.K, OHW = p.OH * p.OW;
+  const int64_t M = pw.M, K = pw.K, OHW = p.OH * p.OW, kc = pw.kc;  // K chunk
   // Windows read the input through zero-padded "phase planes" instead of an im2col ("shifted
   // rows"): phase (ry, rx) of a plane holds the padded input at rows i*sh + ry, columns j*sw + rx,
   // on a grid of Wq columns (one phase, the padded plane itself, at stride 1). Patch row
@@ -293,24 +302,24 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   // of repeated packing the extra parallel region costs more than it saves (text convolutions:
   // 69 against 78 us, measured), and a 1x1's panels are a plain copy (measured on MobileNetV2),
   // unless the layer has no padded copy to make (`direct`): then it is the only extra region.
-  const int64_t nchunks = div_up(K, kKc), slot = kKc * nr + 8;  // + the block copies' overrun
+  const int64_t nchunks = div_up(K, kc), slot = kc * nr + 8;  // + the block copies' overrun
   const bool share_b = shifted && mblocks > 1 && (direct || (mblocks - 1) * K * N >= (int64_t(1) << 19));
   thread_local std::vector<float> bshared;  // the calling thread's; workers use the pointer
   if (share_b) bshared.resize(static_cast<size_t>(images * nchunks * npanels * slot));
   float* const bsh = bshared.data();
   if (share_b)
-    core::parallel_for(images * nchunks * npanels, grain(kKc * nr), [&](int64_t q0, int64_t q1) {
+    core::parallel_for(images * nchunks * npanels, grain(kc * nr), [&](int64_t q0, int64_t q1) {
       for (int64_t q = q0; q < q1; ++q) {
         const int64_t P = q % npanels, c = (q / npanels) % nchunks, ig = q / (npanels * nchunks);
-        const int64_t img = ig / p.groups, g = ig % p.groups, k0 = c * kKc;
-        pack(xs + (img * p.C + g * (p.C / p.groups)) * in_plane, k0, std::min(kKc, K - k0), P * nr, bsh + q * slot);
+        const int64_t img = ig / p.groups, g = ig % p.groups, k0 = c * kc;
+        pack(xs + (img * p.C + g * (p.C / p.groups)) * in_plane, k0, std::min(kc, K - k0), P * nr, bsh + q * slot);
       }
     });
 
   const int64_t work = std::min(mb, M) * std::min(nb, N) * K;
   core::parallel_for(tasks, grain(work), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> buf;
-    const size_t need = static_cast<size_t>(nb * kKc + 8);  // + the block copies' overrun
+    const size_t need = static_cast<size_t>(nb * kc + 8);  // + the block copies' overrun
     if (buf.size() < need) buf.resize(need);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nbi = t % nblocks, mbi = (t / nblocks) % mblocks, g = (t / (nblocks * mblocks)) % p.groups,
@@ -321,8 +330,8 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
       float* yg = y + (img * p.K + g * M) * OHW;
       float* ct = yg + m0 * OHW + n0;  // C tile at (m0, n0)
       const int64_t ldc = OHW;
-      for (int64_t c = 0; c * kKc < K; ++c) {
-        const int64_t k0 = c * kKc, kc_len = std::min(kKc, K - k0);
+      for (int64_t c = 0; c * kc < K; ++c) {
+        const int64_t k0 = c * kc, kc_len = std::min(kc, K - k0);
         const float* bpanels = buf.data();  // panel jp at bpanels + jp * bstep
         int64_t bstep = kc_len * nr;
         if (share_b) {
@@ -341,12 +350,12 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
                      static_cast<int>(std::min<int64_t>(mr, m1 - i0)), static_cast<int>(std::min<int64_t>(nr, n1 - j0)),
                      c > 0, fuse && last ? &ep : nullptr);
         };
-        // One K chunk (K <= kKc: first layers, most 1x1s): A panel outer, so each A panel's eight
-        // output rows are written as long runs while the block's B panels (at most kNb x kKc
-        // floats) stay in L2; with B outer every tile lands on MR rows spread over the whole
-        // output. Measured in-process, alternating: ResNet conv1 0.94x the time, 64->256 1x1 at
-        // 56x56 0.89x, ResNet-50 0.98x. Several chunks: B panel outer, so the panel (kc x NR)
-        // stays in L1 while A panels stream (A outer there measured 1.00-1.03x).
+        // One K chunk (one_chunk): A panel outer, so each A panel is read once and its eight
+        // output rows are written as long runs while the block's B panels stay in L2 or L3; with
+        // B outer every tile lands on MR rows spread over the whole output. Measured in-process,
+        // alternating, with 256-row chunks: ResNet conv1 0.94x the time, 64->256 1x1 at 56x56
+        // 0.89x. Several chunks: B panel outer, so the panel (kc x NR) stays in L1 while A panels
+        // stream (A outer there measured 1.00-1.03x).
         if (nchunks == 1) {
           for (int64_t i0 = m0; i0 < m1; i0 += mr)
             for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) tile(i0, j0, jp);
