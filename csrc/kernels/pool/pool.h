@@ -18,7 +18,8 @@ void max_pool2d_plane(const PoolParams& p, const float* x, float* y);
 /// Mean over the window. Divisor (PyTorch): the window clipped to the padded input when
 /// count_include_pad, else clipped to the input; divisor_override replaces both.
 void avg_pool2d_plane(const PoolParams& p, const float* x, float* y);
-/// Adaptive windows [floor(i*H/OH), ceil((i+1)*H/OH)).
+/// Adaptive windows [floor(i*H/OH), ceil((i+1)*H/OH)). The mean sums each row of the window (the
+/// whole window when it spans whole rows) as eight interleaved partial sums, added pairwise.
 void adaptive_avg_pool2d_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const float* x, float* y);
 void adaptive_max_pool2d_plane(int64_t H, int64_t W, int64_t OH, int64_t OW, const float* x, float* y);
 }  // namespace ref
