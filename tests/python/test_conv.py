@@ -234,7 +234,10 @@ def test_conv_transpose2d(case, torch):
     ((1, 32, 40, 40), (64, 32, 3, 3), 1),   # many spatial blocks of unequal panel counts
     ((1, 64, 5, 5), (256, 64, 3, 3), 1),    # weights outweigh patches: channel blocks
     ((3, 24, 9, 11), (48, 12, 3, 1), 2),    # groups, non-square kernel, batch
-], ids=["small", "spatial-blocks", "channel-blocks", "groups"])
+    ((1, 100, 9, 9), (24, 100, 3, 3), 1),   # K = 900: one K chunk, weight panels outer
+    ((1, 160, 8, 8), (40, 160, 3, 3), 1),   # K = 1440 on 64 pixels: still one K chunk
+    ((2, 160, 9, 9), (40, 160, 3, 3), 1),   # K = 1440 on 81 pixels: 256-row K chunks
+], ids=["small", "spatial-blocks", "channel-blocks", "groups", "one-chunk", "one-chunk-small-plane", "k-chunks"])
 def test_conv_results_identical_across_thread_counts(shape):
     xs, ws, g = shape
     rng = np.random.default_rng(4)
