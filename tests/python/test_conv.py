@@ -237,7 +237,9 @@ def test_conv_transpose2d(case, torch):
     ((1, 100, 9, 9), (24, 100, 3, 3), 1),   # K = 900: one K chunk, weight panels outer
     ((1, 160, 8, 8), (40, 160, 3, 3), 1),   # K = 1440 on 64 pixels: still one K chunk
     ((2, 160, 9, 9), (40, 160, 3, 3), 1),   # K = 1440 on 81 pixels: 256-row K chunks
-], ids=["small", "spatial-blocks", "channel-blocks", "groups", "one-chunk", "one-chunk-small-plane", "k-chunks"])
+    ((1, 512, 7, 7), (512, 512, 3, 3), 1),  # K = 4608 as one chunk, patch panels shared by channel blocks
+], ids=["small", "spatial-blocks", "channel-blocks", "groups", "one-chunk", "one-chunk-small-plane", "k-chunks",
+        "one-chunk-shared"])
 def test_conv_results_identical_across_thread_counts(shape):
     xs, ws, g = shape
     rng = np.random.default_rng(4)
