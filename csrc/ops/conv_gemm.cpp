@@ -134,13 +134,6 @@ void copy_phase_row(const kernels::ConvParams& p, const float* src, const PhaseC
 
 }  // namespace
 
-const float* PackedConv::panel(int64_t g, int64_t chunk, int64_t mpanel) const {
-  const int64_t mpanels = div_up(M, uk->mr);
-  const int64_t k0 = chunk * kc, kc_len = std::min(kc, K - k0);
-  // layout: group, then chunk, then m panel; a chunk of every panel holds kc_len * mr floats
-  return data.get() + g * mpanels * K * uk->mr + mpanels * k0 * uk->mr + mpanel * kc_len * uk->mr;
-}
-
 std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w, bool once) {
   const auto& p = plan.p;
   const int64_t cpg = p.C / p.groups;

@@ -16,7 +16,13 @@ struct PackedConv {
   Isa isa = Isa::scalar;
   int64_t groups = 1, M = 0, K = 0, kc = 0;  // per group: M output channels, K = C/groups*kh*kw
   std::shared_ptr<float> data;
-  const float* panel(int64_t g, int64_t chunk, int64_t mpanel) const;
+  /// Layout: group, then chunk, then M panel; a chunk of every panel holds kc_len * MR floats.
+  /// Inline: it is called once per microkernel call.
+  const float* panel(int64_t g, int64_t chunk, int64_t mpanel) const {
+    const int64_t mr = uk->mr, mpanels = (M + mr - 1) / mr;
+    const int64_t k0 = chunk * kc, kc_len = kc < K - k0 ? kc : K - k0;
+    return data.get() + g * mpanels * K * mr + mpanels * k0 * mr + mpanel * kc_len * mr;
+  }
 };
 
 /// The packed weights for the best GEMM kernel the ISA cap allows, or null when the reference
