@@ -119,15 +119,17 @@ void copy_phase_row(const kernels::ConvParams& p, const float* src, const PhaseC
     return;
   }
   std::fill(dst, dst + pc.j0, 0.f);
-  src += pc.off;
   const int64_t n = pc.j1 - pc.j0;
-  // compile-time strides let the compiler vectorise the gather (a runtime stride stays scalar)
-  switch (p.sw) {
-    case 1: std::memcpy(dst + pc.j0, src, n * sizeof(float)); break;
-    case 2: gather_strided<2>(src, n, dst + pc.j0); break;
-    case 4: gather_strided<4>(src, n, dst + pc.j0); break;
-    default:
-      for (int64_t j = 0; j < n; ++j) dst[pc.j0 + j] = src[j * p.sw];
+  if (n > 0) {
+    src += pc.off;  // column j0's source
+    // compile-time strides let the compiler vectorise the gather (a runtime stride stays scalar)
+    switch (p.sw) {
+      case 1: std::memcpy(dst + pc.j0, src, n * sizeof(float)); break;
+      case 2: gather_strided<2>(src, n, dst + pc.j0); break;
+      case 4: gather_strided<4>(src, n, dst + pc.j0); break;
+      default:
+        for (int64_t j = 0; j < n; ++j) dst[pc.j0 + j] = src[j * p.sw];
+    }
   }
   std::fill(dst + pc.j1, dst + Wq, 0.f);
 }
