@@ -374,6 +374,7 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
         }
       }
     }
+    trim_scratch(buf);  // one K chunk on a small plane holds up to 64 x K floats per thread
   });
   trim_scratch(padded);
   trim_scratch(bshared);
