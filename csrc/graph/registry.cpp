@@ -170,10 +170,15 @@ CompiledNode conv_transpose2d(const CompileCtx& c) {
   o.dilation = arr<2>(a.ints("dilation", {1, 1}));
   o.groups = a.i("groups", 1);
   const auto plan = ops::plan_conv_transpose2d(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr, o);
-  const ops::Epilogue e = epilogue(c, 3, plan.out);
+  const ops::Epilogue e0 = epilogue(c, 3, plan.out);
+  const bool res = c.has(3);
   const auto& p = plan.p;
   return {plan.out, plan.N * p.C * p.H * p.W * (p.K / p.groups) * p.kh * p.kw,
-          [plan, e](const float* const* in, float* out) { ops::run_conv(plan, in[0], in[1], in[2], out, e); }};
+          [plan, e0, res](const float* const* in, float* out) {
+            ops::Epilogue e = e0;
+            e.residual = res ? in[3] : nullptr;
+            ops::run_conv(plan, in[0], in[1], in[2], out, e);
+          }};
 }
 
 Pool2dOptions pool_options(const Attrs& a, bool one_d) {

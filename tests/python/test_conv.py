@@ -229,6 +229,43 @@ def test_conv_transpose2d(case, torch):
         assert_close(y, ty.astype(np.float64), 2 * atol, desc=desc + " vs torch")
 
 
+class _UpSkip(cc.nn.Module):
+    """Decoder step: transposed convolution + skip connection + activation."""
+
+    def __init__(self, act):
+        super().__init__()
+        self.up = cc.nn.ConvTranspose2d(24, 16, 4, stride=2, padding=1)
+        self.act = act
+
+    def forward(self, x, skip):
+        return self.act(self.up(x) + skip)
+
+
+@pytest.mark.parametrize("act", ["ReLU", "ReLU6", "Hardswish"])
+def test_conv_transpose2d_fused_residual_and_activation(act, isa):
+    """The add and activation after a transposed convolution fuse into it; the fused node must give
+    the unfused ops' bits and the oracle's values (the residual is not dropped)."""
+    cc.manual_seed(8)
+    m = _UpSkip(getattr(cc.nn, act)())
+    model = m.to_model()
+    rng = np.random.default_rng(5)
+    x, skip = rand(rng, 2, 24, 9, 10), rand(rng, 2, 16, 18, 20)
+    x[1, 3, 4, 4] = np.nan
+    fused = model(x, skip)
+    nodes = model.optimized_graph(x.shape, skip.shape)["nodes"]
+    assert [(n["op"], len(n["inputs"])) for n in nodes] == [("conv_transpose2d", 4)]
+    model.set_optimize(False)
+    np.testing.assert_array_equal(model(x, skip), fused)
+    sd = {k: np.array(v) for k, v in m.state_dict().items()}
+    v = ref.conv_transpose2d(x, sd["up.weight"], sd["up.bias"], (2, 2), (1, 1, 1, 1)) + skip
+    want = {"ReLU": np.maximum(v, 0), "ReLU6": np.clip(v, 0, 6),
+            "Hardswish": v * np.clip(v + 3, 0, 6) / 6}[act]
+    ok = ~np.isnan(want)
+    assert np.isnan(fused[~ok]).all() and ok.mean() > 0.9
+    atol = reduction_atol(24 * 16, np.nanmax(np.abs(x)), np.abs(sd["up.weight"]).max()) + 8 * 6e-8 * np.abs(skip).max()
+    assert_close(np.where(ok, fused, 0), np.where(ok, want, 0), atol, desc=f"up+skip {act}")
+
+
 @pytest.mark.parametrize("shape", [
     ((2, 16, 20, 20), (32, 16, 3, 3), 1),   # few channels, several spatial blocks
     ((1, 32, 40, 40), (64, 32, 3, 3), 1),   # many spatial blocks of unequal panel counts
