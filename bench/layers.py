@@ -6,7 +6,8 @@
 Each layer gets random weights (seed 0) shared by all engines: cnncore runs a compiled one-layer
 model, ONNX Runtime and OpenVINO (INFERENCE_PRECISION_HINT=f32) a one-node ONNX graph, PyTorch
 the functional op. Peers that are not installed are skipped with a note. Convolutions report
-GFLOP/s and the percentage of the measured FMA peak at that thread count; pooling layers report
+GFLOP/s and the percentage of the measured FMA peak at that thread count (a transposed
+convolution counts the FLOPs of its GEMM, C*H*W*K*kh*kw multiply-adds); pooling layers report
 GB/s of input read. The ratio is cnncore's median over the best peer's median, all in one run.
 """
 import os
@@ -42,13 +43,14 @@ LAYERS = {
     "lenet_conv1": ("conv", 1, 32, 32, 6, 5, 1, 0, 1),
     "maxpool_3x3_s2": ("maxpool", 64, 112, 112, 0, 3, 2, 1, 0),
     "maxpool_2x2_s2": ("maxpool", 64, 224, 224, 0, 2, 2, 0, 0),
+    "convT_4x4_s2": ("convT", 128, 28, 28, 64, 4, 2, 1, 1),
 }
 
 
 
 
-def out_size(n, k, s, p):
-    return (n + 2 * p - k) // s + 1
+def out_size(n, k, s, p, transposed=False):
+    return (n - 1) * s - 2 * p + k if transposed else (n + 2 * p - k) // s + 1
 
 
 def onnx_layer(spec, w, b, batch):
@@ -57,8 +59,9 @@ def onnx_layer(spec, w, b, batch):
     x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, C, H, W])
     y = helper.make_tensor_value_info("output", TensorProto.FLOAT, None)
     attrs = dict(kernel_shape=[k, k], strides=[s, s], pads=[p] * 4)
-    if kind == "conv":
-        node = helper.make_node("Conv", ["input", "w", "b"], ["output"], group=g, **attrs)
+    if kind in ("conv", "convT"):
+        op = "Conv" if kind == "conv" else "ConvTranspose"
+        node = helper.make_node(op, ["input", "w", "b"], ["output"], group=g, **attrs)
         inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")]
     else:
         node = helper.make_node("MaxPool", ["input"], ["output"], **attrs)
@@ -112,15 +115,25 @@ def main():
             w = (rng.standard_normal((K, C // g, k, k)) / np.sqrt(C // g * k * k)).astype(np.float32)
             b = rng.standard_normal(K).astype(np.float32)
             layer.load_state_dict({"weight": w, "bias": b})
+        elif kind == "convT":
+            layer = cc.nn.ConvTranspose2d(C, K, k, stride=s, padding=p, groups=g)
+            w = (rng.standard_normal((C, K // g, k, k)) / np.sqrt(C // g * k * k)).astype(np.float32)
+            b = rng.standard_normal(K).astype(np.float32)
+            layer.load_state_dict({"weight": w, "bias": b})
         else:
             layer = cc.nn.MaxPool2d(k, stride=s, padding=p)
             w = b = None
         model = layer.to_model()
-        OH, OW = out_size(H, k, s, p), out_size(W, k, s, p)
+        OH, OW = out_size(H, k, s, p, kind == "convT"), out_size(W, k, s, p, kind == "convT")
         for batch in args.batch:
             x = rng.standard_normal((batch, C, H, W)).astype(np.float32)
             # conv: FLOPs (2 per multiply-add); pool: bytes of input read
-            work = 2.0 * batch * K * OH * OW * (C // g) * k * k if kind == "conv" else 4.0 * x.size
+            if kind == "conv":
+                work = 2.0 * batch * K * OH * OW * (C // g) * k * k
+            elif kind == "convT":
+                work = 2.0 * batch * C * H * W * (K // g) * k * k
+            else:
+                work = 4.0 * x.size
             onnx_bytes = onnx_layer(spec, w, b, batch) if ("onnxruntime" in peers or "openvino" in peers) else None
             for threads in args.threads:
                 cc.set_num_threads(threads)
@@ -134,6 +147,10 @@ def main():
                     if kind == "conv":
                         tw, tb = torch.from_numpy(w), torch.from_numpy(b)
                         fn = lambda: torch.nn.functional.conv2d(tx, tw, tb, stride=s, padding=p, groups=g)  # noqa: E731
+                    elif kind == "convT":
+                        tw, tb = torch.from_numpy(w), torch.from_numpy(b)
+                        fn = lambda: torch.nn.functional.conv_transpose2d(tx, tw, tb, stride=s, padding=p,  # noqa: E731
+                                                                          groups=g)
                     else:
                         fn = lambda: torch.nn.functional.max_pool2d(tx, k, stride=s, padding=p)  # noqa: E731
                     with torch.no_grad():
@@ -160,7 +177,7 @@ def main():
                 best = min(pm.items(), key=lambda kv: kv[1]) if pm else (None, float("nan"))
                 med = meds["cnncore"]
                 rate = work / med / 1e6  # GFLOP/s or GB/s
-                pct = 100 * rate / peaks[threads] if kind == "conv" else float("nan")
+                pct = 100 * rate / peaks[threads] if kind != "maxpool" else float("nan")
                 rows.append((name, batch, threads, med, res["cnncore"].min(), res["cnncore"].max(), kind, rate, pct,
                              best[0], best[1], med / best[1], err, meds))
                 print(f"  {name} b{batch} t{threads}: " + ", ".join(f"{e} {v:.3f} ms" for e, v in meds.items()),
@@ -170,8 +187,8 @@ def main():
           "| max rel err vs PyTorch |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
     for name, bt, t, med, lo, hi, kind, rate, pct, bp, bms, ratio, err, _ in rows:
-        unit = "GFLOP/s" if kind == "conv" else "GB/s"
-        pcts = f"{pct:.0f}%" if kind == "conv" else "-"
+        unit = "GFLOP/s" if kind != "maxpool" else "GB/s"
+        pcts = f"{pct:.0f}%" if kind != "maxpool" else "-"
         print(f"| {name} | {bt} | {t} | {med:.3f} ({lo:.3f}-{hi:.3f}) | {rate:.1f} {unit} | {pcts} | {bp} ({bms:.3f}) "
               f"| {ratio:.2f} | {err:.1e} |")
     keys = sorted({e for r in rows for e in r[13]})

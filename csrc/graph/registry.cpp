@@ -105,7 +105,7 @@ ops::Epilogue epilogue(const CompileCtx& c, size_t residual_index, const Shape& 
 // so plans for other batch sizes share it.
 std::shared_ptr<const ops::PackedConv> packed_conv(const CompileCtx& c, const ops::ConvPlan& plan) {
   const auto& p = plan.p;
-  std::string kind = "conv";
+  std::string kind = plan.transposed ? "conv_transpose" : "conv";
   for (int64_t v : {p.C, p.H, p.W, p.K, p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw, p.groups})
     kind += " " + std::to_string(v);
   return c.packed<ops::PackedConv>(1, kind, [plan](const float* w, const ConsumedFn&) {
@@ -173,11 +173,12 @@ CompiledNode conv_transpose2d(const CompileCtx& c) {
   const ops::Epilogue e0 = epilogue(c, 3, plan.out);
   const bool res = c.has(3);
   const auto& p = plan.p;
+  const auto packed = packed_conv(c, plan);
   return {plan.out, plan.N * p.C * p.H * p.W * (p.K / p.groups) * p.kh * p.kw,
-          [plan, e0, res](const float* const* in, float* out) {
+          [plan, e0, res, packed](const float* const* in, float* out) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;
-            ops::run_conv(plan, in[0], in[1], in[2], out, e);
+            ops::run_conv(plan, in[0], in[1], in[2], out, e, packed.get());
           }};
 }
 

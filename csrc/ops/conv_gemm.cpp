@@ -139,35 +139,44 @@ void copy_phase_row(const kernels::ConvParams& p, const float* src, const PhaseC
 std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w, bool once) {
   const auto& p = plan.p;
   const int64_t cpg = p.C / p.groups;
-  if (plan.transposed || (cpg == 1 && p.groups > 1)) return nullptr;  // depthwise: not a GEMM shape
-  if (active_isa() == Isa::scalar) return nullptr;                  // the reference is the spec
+  if (!plan.transposed && cpg == 1 && p.groups > 1) return nullptr;  // depthwise: not a GEMM shape
+  if (active_isa() == Isa::scalar) return nullptr;                   // the reference is the spec
   const auto& k = core::select_kernel(
       "gemm", kernels::kGemmKernels,
       [](const core::Kernel<const kernels::GemmUkernel*>& c) -> const char* {
         return c.isa == Isa::scalar ? "the reference convolution runs at the scalar level" : nullptr;
       },
       [&] {
-        return "conv2d:ic" + std::to_string(p.C) + "ih" + std::to_string(p.H) + "iw" + std::to_string(p.W) + "_oc" +
-               std::to_string(p.K) + "_kh" + std::to_string(p.kh) + "kw" + std::to_string(p.kw) + "_g" +
-               std::to_string(p.groups);
+        return std::string(plan.transposed ? "conv_transpose2d" : "conv2d") + ":ic" + std::to_string(p.C) + "ih" +
+               std::to_string(p.H) + "iw" + std::to_string(p.W) + "_oc" + std::to_string(p.K) + "_kh" +
+               std::to_string(p.kh) + "kw" + std::to_string(p.kw) + "_g" + std::to_string(p.groups);
       });
   if (k.isa == Isa::scalar) return nullptr;
   auto pw = std::make_shared<PackedConv>();
   pw->uk = k.fn;
   pw->isa = k.isa;
-  if (choose_winograd(plan, once)) {
+  if (!plan.transposed && choose_winograd(plan, once)) {
     pack_winograd(plan, w, *pw);
     return pw;
   }
   pw->groups = p.groups;
-  pw->M = p.K / p.groups;
-  pw->K = cpg * p.kh * p.kw;
-  pw->kc = one_chunk(p, pw->K) ? pw->K : kKc;
+  pw->transposed = plan.transposed;
+  const int64_t taps = p.kh * p.kw;
+  pw->M = p.K / p.groups * (plan.transposed ? taps : 1);
+  pw->K = cpg * (plan.transposed ? 1 : taps);
+  pw->kc = plan.transposed ? (pw->K <= 1152 ? pw->K : kKc) : one_chunk(p, pw->K) ? pw->K : kKc;
   const int mr = pw->uk->mr;
   const int64_t mpanels = div_up(pw->M, mr);
   pw->data = aligned_floats(p.groups * mpanels * pw->K * mr);
+  std::vector<float> wt;  // a transposed convolution's weights of one group as the row-major [M, K] matrix
+  if (plan.transposed) wt.resize(static_cast<size_t>(pw->M * pw->K));
   for (int64_t g = 0; g < p.groups; ++g) {
-    const float* wg = w + g * pw->M * pw->K;  // weights [M, K] of this group, row-major
+    const float* wg = w + g * pw->M * pw->K;  // [M, K] row-major; transposed: [K, M] (w is [C, K/groups, kh, kw])
+    if (plan.transposed) {
+      for (int64_t c = 0; c < pw->K; ++c)
+        for (int64_t m = 0; m < pw->M; ++m) wt[m * pw->K + c] = wg[c * pw->M + m];
+      wg = wt.data();
+    }
     for (int64_t c = 0; c * pw->kc < pw->K; ++c) {
       const int64_t k0 = c * pw->kc, kc_len = std::min(pw->kc, pw->K - k0);
       for (int64_t mp = 0; mp < mpanels; ++mp) {
@@ -182,6 +191,7 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
 void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
                    const Epilogue& e) {
   if (pw.wk) return run_conv_winograd(plan, pw, x, b, y, e);
+  if (pw.transposed) return run_conv_transpose_gemm(plan, pw, x, b, y, e);
   const auto& p = plan.p;
   const int mr = pw.uk->mr, nr = pw.uk->nr;
   const int64_t M = pw.M, K = pw.K, OHW = p.OH * p.OW, kc = pw.kc;  // K chunk
@@ -364,14 +374,8 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
       // activation.
       for (int64_t i = m0; i < m1; ++i) {
         const int64_t oc = g * M + i;
-        float* row = yg + i * OHW + n0;
-        const int64_t len = n1 - n0;
-        if (e.residual) {
-          if (b) add_bias->run(row, row, len, b + oc, 0, {});
-          epi->run(row, row, len, e.residual + (img * p.K + oc) * OHW + n0, 1, e.act);
-        } else {
-          epi->run(row, row, len, b ? b + oc : nullptr, 0, e.act);
-        }
+        epilogue_row(e, *epi, *add_bias, yg + i * OHW + n0, n1 - n0, b ? b + oc : nullptr,
+                     e.residual ? e.residual + (img * p.K + oc) * OHW + n0 : nullptr);
       }
     }
     trim_scratch(buf);  // one K chunk on a small plane holds up to 64 x K floats per thread

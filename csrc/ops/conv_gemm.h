@@ -2,6 +2,7 @@
 // Convolution as GEMM (patch panels copied from padded phase planes) for the SIMD microkernels.
 #include <memory>
 
+#include "kernels/eltwise/eltwise.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/winograd/winograd.h"
 #include "ops/ops.h"
@@ -14,6 +15,9 @@ struct PackedConv {
   const kernels::GemmUkernel* uk = nullptr;
   const kernels::WinogradKernel* wk = nullptr;
   Isa isa = Isa::scalar;
+  /// Transposed convolution (conv_transpose.cpp): M = K/groups*kh*kw rows (output channel, tap),
+  /// K = C/groups.
+  bool transposed = false;
   int64_t groups = 1, M = 0, K = 0, kc = 0;  // per group: M output channels, K = C/groups*kh*kw
   std::shared_ptr<float> data;
   /// Layout: group, then chunk, then M panel; a chunk of every panel holds kc_len * MR floats.
@@ -26,7 +30,7 @@ struct PackedConv {
 };
 
 /// The packed weights for the best GEMM kernel the ISA cap allows, or null when the reference
-/// path runs this problem (scalar cap, transposed or depthwise convolution). `once`: the weights
+/// path runs this problem (scalar cap or depthwise convolution). `once`: the weights
 /// are packed once for many runs (a compiled model), so filter transforms that cost more than one
 /// run saves (Winograd) may be chosen.
 std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w, bool once = false);
@@ -39,6 +43,21 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
 bool choose_winograd(const ConvPlan& plan, bool once);
 /// Replaces pw's GEMM panels with Winograd-transformed filters for the best transform variant.
 void pack_winograd(const ConvPlan& plan, const float* w, PackedConv& pw);
+/// Transposed convolution as a GEMM over the input plane followed by a scatter (col2im).
+void run_conv_transpose_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
+                             const Epilogue& e);
+/// The unfused epilogue on one output row of a channel: + bias, then + residual (or null), then
+/// the activation; `epi` is select_bias_act(e.act, ...), `add_bias` select_bias_act({}, ...).
+inline void epilogue_row(const Epilogue& e, const kernels::BiasAct& epi, const kernels::BiasAct& add_bias, float* row,
+                         int64_t len, const float* bias, const float* res) {
+  if (res) {
+    if (bias) add_bias.run(row, row, len, bias, 0, {});
+    epi.run(row, row, len, res, 1, e.act);
+  } else {
+    epi.run(row, row, len, bias, 0, e.act);
+  }
+}
+
 void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
                        const Epilogue& e);
 

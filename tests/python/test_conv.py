@@ -229,6 +229,38 @@ def test_conv_transpose2d(case, torch):
         assert_close(y, ty.astype(np.float64), 2 * atol, desc=desc + " vs torch")
 
 
+# Shapes for the GEMM + col2im path (conv_transpose.cpp): blocks of 96 input columns, K chunks,
+# channel blocks that start on a weight panel (taps 9: 8 channels per step).
+TRANSPOSE_GEMM_CASES = [
+    # N, C, K, H, W, k, s, p, op, d, g
+    (1, 64, 32, 28, 28, 4, 2, 1, 0, 1, 1),        # decoder upsampling: 784 columns, 9 blocks
+    (2, 48, 20, 13, 11, 3, 2, 1, 1, 1, 1),        # 20 channels x 9 taps: blocks of 8 channels, a partial panel
+    (1, 1300, 6, 5, 6, 2, 2, 0, 0, 1, 1),         # K = 1300: two K chunks
+    (1, 16, 24, 15, 17, 3, 1, 2, 0, 2, 1),        # dilation, padding past the kernel's reach
+    (3, 12, 18, 9, 10, (3, 5), (3, 2), (2, 1), (1, 0), (1, 2), 3),  # groups, non-square everything
+    (1, 8, 3, 40, 40, 5, 4, 3, 2, 1, 1),          # three output channels, stride 4 (gaps between taps)
+    (1, 7, 7, 6, 6, 3, 2, 1, 0, 1, 7),            # depthwise transposed: one input channel per group
+]
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_GEMM_CASES)
+def test_conv_transpose2d_gemm_shapes_and_threads(case, torch):
+    """Larger transposed convolutions against the oracle, bitwise equal for 1-4 threads, each batch
+    row equal to that image alone."""
+    N, C, K, H, W, k, s, p, op, d, g = case
+    pair = lambda v: v if isinstance(v, tuple) else (v, v)
+    kh, kw = pair(k)
+    rng = np.random.default_rng(C + 7 * K)
+    x, w, b = rand(rng, N, C, H, W), rand(rng, C, K // g, kh, kw), rand(rng, K)
+    run = lambda xx: F.conv_transpose2d(xx, w, b, stride=s, padding=p, output_padding=op, groups=g, dilation=d)
+    outs = _same_for_1_to_4_threads(lambda: run(x))
+    want = ref.conv_transpose2d(x, w, b, pair(s), pair(p) + pair(p), pair(op), pair(d), g)
+    atol = reduction_atol(C // g * kh * kw, np.abs(x).max(), np.abs(w).max())
+    assert_close(outs[0], want, atol, desc=f"conv_transpose2d:{case}")
+    if N > 1:
+        np.testing.assert_array_equal(run(x[1:2]), outs[0][1:2])
+
+
 class _UpSkip(cc.nn.Module):
     """Decoder step: transposed convolution + skip connection + activation."""
 
