@@ -43,6 +43,8 @@ LAYERS = {
     "lenet_conv1": ("conv", 1, 32, 32, 6, 5, 1, 0, 1),
     "maxpool_3x3_s2": ("maxpool", 64, 112, 112, 0, 3, 2, 1, 0),
     "maxpool_2x2_s2": ("maxpool", 64, 224, 224, 0, 2, 2, 0, 0),
+    "avgpool_3x3_s1": ("avgpool", 192, 28, 28, 0, 3, 1, 1, 0),
+    "avgpool_2x2_s2": ("avgpool", 256, 56, 56, 0, 2, 2, 0, 0),
     "convT_4x4_s2": ("convT", 128, 28, 28, 64, 4, 2, 1, 1),
 }
 
@@ -63,6 +65,9 @@ def onnx_layer(spec, w, b, batch):
         op = "Conv" if kind == "conv" else "ConvTranspose"
         node = helper.make_node(op, ["input", "w", "b"], ["output"], group=g, **attrs)
         inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")]
+    elif kind == "avgpool":  # count_include_pad as PyTorch's and cnncore's default
+        node = helper.make_node("AveragePool", ["input"], ["output"], count_include_pad=1, **attrs)
+        inits = []
     else:
         node = helper.make_node("MaxPool", ["input"], ["output"], **attrs)
         inits = []
@@ -120,6 +125,9 @@ def main():
             w = (rng.standard_normal((C, K // g, k, k)) / np.sqrt(C // g * k * k)).astype(np.float32)
             b = rng.standard_normal(K).astype(np.float32)
             layer.load_state_dict({"weight": w, "bias": b})
+        elif kind == "avgpool":
+            layer = cc.nn.AvgPool2d(k, stride=s, padding=p)
+            w = b = None
         else:
             layer = cc.nn.MaxPool2d(k, stride=s, padding=p)
             w = b = None
@@ -151,6 +159,8 @@ def main():
                         tw, tb = torch.from_numpy(w), torch.from_numpy(b)
                         fn = lambda: torch.nn.functional.conv_transpose2d(tx, tw, tb, stride=s, padding=p,  # noqa: E731
                                                                           groups=g)
+                    elif kind == "avgpool":
+                        fn = lambda: torch.nn.functional.avg_pool2d(tx, k, stride=s, padding=p)  # noqa: E731
                     else:
                         fn = lambda: torch.nn.functional.max_pool2d(tx, k, stride=s, padding=p)  # noqa: E731
                     with torch.no_grad():
@@ -177,7 +187,7 @@ def main():
                 best = min(pm.items(), key=lambda kv: kv[1]) if pm else (None, float("nan"))
                 med = meds["cnncore"]
                 rate = work / med / 1e6  # GFLOP/s or GB/s
-                pct = 100 * rate / peaks[threads] if kind != "maxpool" else float("nan")
+                pct = 100 * rate / peaks[threads] if not kind.endswith("pool") else float("nan")
                 rows.append((name, batch, threads, med, res["cnncore"].min(), res["cnncore"].max(), kind, rate, pct,
                              best[0], best[1], med / best[1], err, meds))
                 print(f"  {name} b{batch} t{threads}: " + ", ".join(f"{e} {v:.3f} ms" for e, v in meds.items()),
@@ -187,8 +197,8 @@ def main():
           "| max rel err vs PyTorch |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
     for name, bt, t, med, lo, hi, kind, rate, pct, bp, bms, ratio, err, _ in rows:
-        unit = "GFLOP/s" if kind != "maxpool" else "GB/s"
-        pcts = f"{pct:.0f}%" if kind != "maxpool" else "-"
+        unit = "GFLOP/s" if not kind.endswith("pool") else "GB/s"
+        pcts = f"{pct:.0f}%" if not kind.endswith("pool") else "-"
         print(f"| {name} | {bt} | {t} | {med:.3f} ({lo:.3f}-{hi:.3f}) | {rate:.1f} {unit} | {pcts} | {bp} ({bms:.3f}) "
               f"| {ratio:.2f} | {err:.1e} |")
     keys = sorted({e for r in rows for e in r[13]})

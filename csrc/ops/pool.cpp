@@ -2,7 +2,7 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/maxpool/maxpool.h"
+#include "kernels/separable_pool/separable_pool.h"
 #include "kernels/pool/pool.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
@@ -71,34 +71,38 @@ Pool2dOptions pool1d_as_2d(const Pool2dOptions& o) {
 }
 
 namespace {
-// Max pooling on the maxpool family (separable, no padded copy); false when the reference runs.
-// A plane holding a NaN is redone by the reference, whose NaN rule is the spec.
-bool run_max_pool_simd(const PoolPlan& plan, const float* x, float* y) {
+// Max and average pooling on the separable family (no padded copy); false when the reference
+// runs. A plane the kernel reports (a max plane holding a NaN, whose rule the reference defines)
+// is redone by the reference.
+bool run_pool_simd(const PoolPlan& plan, const float* x, float* y) {
   const kernels::PoolParams& p = plan.p;
-  if (active_isa() == Isa::scalar) return false;
+  if (active_isa() == Isa::scalar || (plan.kind != PoolKind::max && plan.kind != PoolKind::avg)) return false;
+  const bool is_max = plan.kind == PoolKind::max;
   const auto& k = core::select_kernel(
-      "maxpool", kernels::kMaxPoolKernels,
-      [&](const core::Kernel<kernels::MaxPool>& c) -> const char* {
+      is_max ? "maxpool" : "avgpool", is_max ? kernels::kMaxPoolKernels : kernels::kAvgPoolKernels,
+      [&](const core::Kernel<kernels::SeparablePool>& c) -> const char* {
         if (c.isa == Isa::scalar) return "the reference pooling runs at the scalar level";
         return c.fn.supports(p) ? nullptr : "stride not supported";
       },
-      [&] { return "max_pool2d:ih" + std::to_string(p.H) + "iw" + std::to_string(p.W) + "_k" + std::to_string(p.kh) +
-                   "x" + std::to_string(p.kw) + "_s" + std::to_string(p.sh) + "x" + std::to_string(p.sw); });
+      [&] { return std::string(is_max ? "max" : "avg") + "_pool2d:ih" + std::to_string(p.H) + "iw" +
+                   std::to_string(p.W) + "_k" + std::to_string(p.kh) + "x" + std::to_string(p.kw) + "_s" +
+                   std::to_string(p.sh) + "x" + std::to_string(p.sw); });
   if (k.isa == Isa::scalar) return false;
+  const auto reference = is_max ? kernels::ref::max_pool2d_plane : kernels::ref::avg_pool2d_plane;
   const int64_t in_plane = p.H * p.W, out_plane = p.OH * p.OW;
   core::parallel_for(plan.planes, grain(out_plane * p.kh * p.kw), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> scratch;
-    scratch.resize(static_cast<size_t>(kernels::maxpool_scratch(p)));
+    scratch.resize(static_cast<size_t>(kernels::pool_scratch(p)));
     for (int64_t t = t0; t < t1; ++t)
       if (!k.fn.run(p, x + t * in_plane, y + t * out_plane, scratch.data()))
-        kernels::ref::max_pool2d_plane(p, x + t * in_plane, y + t * out_plane);
+        reference(p, x + t * in_plane, y + t * out_plane);
   });
   return true;
 }
 }  // namespace
 
 void run_pool(const PoolPlan& plan, const float* x, float* y) {
-  if (plan.kind == PoolKind::max && run_max_pool_simd(plan, x, y)) return;
+  if (run_pool_simd(plan, x, y)) return;
   const kernels::PoolParams& p = plan.p;
   const int64_t in_plane = p.H * p.W, out_plane = p.OH * p.OW;
   const bool adaptive = plan.kind == PoolKind::adaptive_avg || plan.kind == PoolKind::adaptive_max;

@@ -15,7 +15,8 @@ namespace ref {
 /// Max over the window's input elements (padding never wins; NaN propagates). A window that
 /// holds no input element (possible with dilation) gives -inf.
 void max_pool2d_plane(const PoolParams& p, const float* x, float* y);
-/// Mean over the window. Divisor (PyTorch): the window clipped to the padded input when
+/// Mean over the window: per column the sum of its rows, those sums added in column order, then
+/// divided by the divisor (PyTorch's): the window clipped to the padded input when
 /// count_include_pad, else clipped to the input; divisor_override replaces both.
 void avg_pool2d_plane(const PoolParams& p, const float* x, float* y);
 /// Adaptive windows [floor(i*H/OH), ceil((i+1)*H/OH)). The mean sums each row of the window (the

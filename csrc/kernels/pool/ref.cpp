@@ -42,9 +42,14 @@ void avg_pool2d_plane(const PoolParams& p, const float* x, float* y) {
       const int64_t pw = x1 - x0;
       x0 = std::max<int64_t>(x0, 0);
       x1 = std::min(x1, p.W);
+      // Each column's rows summed first, then the columns (from the first one on): the separable
+      // kernels' order, so they give these bits.
       float s = 0.f;
-      for (int64_t iy = y0; iy < y1; ++iy)
-        for (int64_t ix = x0; ix < x1; ++ix) s += x[iy * p.W + ix];
+      for (int64_t ix = x0; ix < x1 && y0 < y1; ++ix) {
+        float c = x[y0 * p.W + ix];
+        for (int64_t iy = y0 + 1; iy < y1; ++iy) c += x[iy * p.W + ix];
+        s = ix == x0 ? c : s + c;
+      }
       const int64_t div = p.divisor_override ? p.divisor_override
                           : p.count_include_pad ? ph * pw
                                                 : (y1 - y0) * (x1 - x0);

@@ -1,8 +1,9 @@
-// AVX-512 instance of the separable max pooling: 16 outputs per vector, strides 1 and 2; stride-2
-// rows split by parity (512-bit two-source shuffles per tap measured slower on this machine).
+// AVX-512 instance of the separable max and average pooling: 16 outputs per vector, strides 1
+// and 2; stride-2 rows split by parity (512-bit two-source shuffles per tap measured slower on
+// this machine).
 #include <immintrin.h>
 
-#include "kernels/maxpool/separable.h"
+#include "kernels/separable_pool/separable.h"
 #include "kernels/simd/avx512.h"
 
 namespace cnncore::kernels::avx512 {
@@ -24,6 +25,8 @@ struct V512 {
     return _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
   }
   static T max(T a, T b) { return _mm512_max_ps(a, b); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T div(T a, float s) { return _mm512_div_ps(a, _mm512_set1_ps(s)); }
   static bool has_nan(const float* p, int64_t n) {
     __mmask16 k0 = 0, k1 = 0, k2 = 0, k3 = 0;
     int64_t i = 0;
@@ -45,10 +48,14 @@ struct V512 {
 
 }  // namespace
 
-bool maxpool_supports(const PoolParams& p) { return p.sw == 1 || p.sw == 2; }
+bool pool_supports(const PoolParams& p) { return p.sw == 1 || p.sw == 2; }
 
 bool maxpool_plane(const PoolParams& p, const float* x, float* y, float* scratch) {
   return maxpool_separable<V512>(p, x, y, scratch);
+}
+
+bool avgpool_plane(const PoolParams& p, const float* x, float* y, float* scratch) {
+  return avgpool_separable<V512>(p, x, y, scratch);
 }
 
 }  // namespace cnncore::kernels::avx512

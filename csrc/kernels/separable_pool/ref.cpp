@@ -1,8 +1,8 @@
-// Scalar instance of the separable max pooling (one lane): the template's own reference, tested
-// with the others against kernels/pool's max_pool2d_plane.
+// Scalar instance of the separable pooling (one lane): the template's own reference, tested with
+// the others against kernels/pool's max_pool2d_plane and avg_pool2d_plane.
 #include <cmath>
 
-#include "kernels/maxpool/separable.h"
+#include "kernels/separable_pool/separable.h"
 
 namespace cnncore::kernels::ref {
 namespace {
@@ -17,6 +17,8 @@ struct Scalar {
   static void store(float* p, T v) { *p = v; }
   static void store_n(float* p, T v, int64_t) { *p = v; }
   static T max(T a, T b) { return b > a ? b : a; }
+  static T add(T a, T b) { return a + b; }
+  static T div(T a, float s) { return a / s; }
   static bool has_nan(const float* p, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
       if (std::isnan(p[i])) return true;
@@ -26,10 +28,14 @@ struct Scalar {
 
 }  // namespace
 
-bool maxpool_supports(const PoolParams&) { return true; }
+bool pool_supports(const PoolParams&) { return true; }
 
 bool maxpool_plane(const PoolParams& p, const float* x, float* y, float* scratch) {
   return maxpool_separable<Scalar>(p, x, y, scratch);
+}
+
+bool avgpool_plane(const PoolParams& p, const float* x, float* y, float* scratch) {
+  return avgpool_separable<Scalar>(p, x, y, scratch);
 }
 
 }  // namespace cnncore::kernels::ref

@@ -1,7 +1,7 @@
-// AVX2 instance of the separable max pooling: 8 outputs per vector, strides 1 and 2.
+// AVX2 instance of the separable max and average pooling: 8 outputs per vector, strides 1 and 2.
 #include <immintrin.h>
 
-#include "kernels/maxpool/separable.h"
+#include "kernels/separable_pool/separable.h"
 #include "kernels/simd/avx2.h"
 
 namespace cnncore::kernels::avx2 {
@@ -22,6 +22,8 @@ struct V256 {
       _mm256_maskstore_ps(p, tail_mask(n), v);
   }
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T div(T a, float s) { return _mm256_div_ps(a, _mm256_set1_ps(s)); }
   static bool has_nan(const float* p, int64_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     int64_t i = 0;
@@ -43,10 +45,14 @@ struct V256 {
 
 }  // namespace
 
-bool maxpool_supports(const PoolParams& p) { return p.sw == 1 || p.sw == 2; }
+bool pool_supports(const PoolParams& p) { return p.sw == 1 || p.sw == 2; }
 
 bool maxpool_plane(const PoolParams& p, const float* x, float* y, float* scratch) {
   return maxpool_separable<V256>(p, x, y, scratch);
+}
+
+bool avgpool_plane(const PoolParams& p, const float* x, float* y, float* scratch) {
+  return avgpool_separable<V256>(p, x, y, scratch);
 }
 
 }  // namespace cnncore::kernels::avx2

@@ -1,0 +1,185 @@
+#pragma once
+// The separable max and average pooling of separable_pool.h, written once over a vector type V
+// (ref.cpp, avx2.cpp, avx512.cpp). Included only by the files of this family; the anonymous
+// namespace gives each ISA its own copy. Per output row: the column maxima (sums) of its
+// window's rows go to a scratch row, then the row's windows take their maxima (sums) along it.
+// AVG selects the sum, then divides by the window's divisor (kernels/pool/pool.h); the sums run
+// in the reference's order (rows of a column, then the columns), so results equal it bitwise.
+//
+// V provides: T, L (lanes), load(p), load_n(p, n) (first n lanes, reading nothing past them),
+// store(p, v), store_n(p, v, n) (first n lanes), max(a, b), add(a, b), div(a, s) (a / s in every
+// lane), load_s(p, s): lanes p[0], p[s],
+// ..., p[(L-1)*s], reading L*s floats from p (s is 1 or 2: supports()), has_nan(p, n): whether
+// p[0..n) holds a NaN (checked once per plane), and kSplitStride2: whether stride-2 rows are
+// stored split by parity (then even(a, b) / odd(a, b): the even / odd lanes of the 2L floats
+// a, b), which pays where a cross-lane shuffle per tap costs more than two per column pair.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "kernels/separable_pool/separable_pool.h"
+
+namespace cnncore::kernels {
+namespace {
+
+constexpr float kLowest = -std::numeric_limits<float>::infinity();
+
+// A scratch row of column maxima. At stride 2 (SPLIT) it is stored as its even columns then its
+// odd ones, `half` floats apart, so every tap of a window reads consecutive floats of one half
+// (no shuffles per tap).
+template <bool SPLIT>
+struct Columns {
+  float* v;
+  int64_t half;
+  float at(int64_t ix) const { return SPLIT ? v[(ix & 1) * half + (ix >> 1)] : v[ix]; }
+};
+
+template <class V, bool AVG>
+typename V::T combine(typename V::T a, typename V::T b) {
+  if constexpr (AVG)
+    return V::add(a, b);
+  else
+    return V::max(a, b);
+}
+
+// Rows (columns) the divisor counts for a window starting at `start` along an axis of `in`
+// elements padded by `pad_end` at the end (the reference's rule; avg pools have no dilation).
+inline int64_t window_count(int64_t start, int64_t k, int64_t in, int64_t pad_end, bool include_pad) {
+  const int64_t end = std::min(start + k, in + pad_end);
+  return include_pad ? end - start : std::min(end, in) - std::max<int64_t>(start, 0);
+}
+
+// The column maxima (sums) over output row oy's window rows inside the plane; false when the
+// window has no row inside the plane.
+template <class V, bool AVG, bool SPLIT>
+bool column_reduce(const PoolParams& p, const float* x, int64_t oy, Columns<SPLIT> c) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  const int64_t top = oy * p.sh - p.pt;
+  int64_t k0 = 0, k1 = p.kh;  // taps whose row lies in [0, H)
+  while (k0 < k1 && top + k0 * p.dh < 0) ++k0;
+  while (k1 > k0 && top + (k1 - 1) * p.dh >= p.H) --k1;
+  if (k0 == k1) return false;
+  const float* r0 = x + (top + k0 * p.dh) * p.W;
+  const int64_t step = p.dh * p.W, taps = k1 - k0;
+  auto col = [&](int64_t ix, int64_t n) {
+    T m = V::load_n(r0 + ix, n);
+    for (int64_t k = 1; k < taps; ++k) m = combine<V, AVG>(m, V::load_n(r0 + k * step + ix, n));
+    return m;
+  };
+  if constexpr (SPLIT) {
+    for (int64_t ix = 0; ix < p.W; ix += 2 * L) {
+      const int64_t n = std::min(2 * L, p.W - ix);
+      const T a = col(ix, std::min(L, n)), b = n > L ? col(ix + L, n - L) : a;
+      V::store(c.v + ix / 2, V::even(a, b));
+      V::store(c.v + c.half + ix / 2, V::odd(a, b));
+    }
+  } else {
+    for (int64_t ix = 0; ix < p.W; ix += L) V::store(c.v + ix, col(ix, std::min(L, p.W - ix)));
+  }
+  return true;
+}
+
+// One output row oy from its column maxima (sums): y[ox] = max (sum) over kx of column
+// ox*sw - pl + kx*dw inside [0, W), a sum divided by its window's divisor. KW, SW > 0 fix the
+// window width and stride (dilation 1) at compile time for the common pools; 0 reads them from p.
+// [ox0, ox1): the windows wholly inside the row.
+template <class V, bool AVG, int KW, int SW, bool SPLIT>
+void row_reduce(const PoolParams& p, Columns<SPLIT> c, int64_t oy, float* y, int64_t ox0, int64_t ox1) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  const int64_t kw = KW ? KW : p.kw, sw = SW ? SW : p.sw, dw = KW ? 1 : p.dw;
+  const int64_t rows = AVG ? window_count(oy * p.sh - p.pt, p.kh, p.H, p.pb, p.count_include_pad) : 0;
+  auto divisor = [&](int64_t ox) {  // of a sum; whole windows count kw columns
+    if (p.divisor_override) return static_cast<float>(p.divisor_override);
+    const int64_t cols = ox >= ox0 && ox < ox1 ? kw : window_count(ox * sw - p.pl, kw, p.W, p.pr, p.count_include_pad);
+    return static_cast<float>(rows * cols);
+  };
+  const float inner = AVG ? divisor(ox0) : 0.f;
+  for (int64_t ox = ox0; ox < ox1; ox += L) {
+    T m;
+    if constexpr (SPLIT) {  // tap kx: column 2*ox - pl + kx, in the half of its parity
+      auto tap = [&](int64_t kx) {
+        const int64_t ix = 2 * ox - p.pl + kx;
+        return V::load(c.v + (ix & 1) * c.half + (ix >> 1));
+      };
+      m = tap(0);
+#pragma GCC unroll 4
+      for (int64_t kx = 1; kx < kw; ++kx) m = combine<V, AVG>(m, tap(kx));
+    } else {
+      const float* b = c.v + ox * sw - p.pl;
+      m = V::load_s(b, sw);
+#pragma GCC unroll 4
+      for (int64_t kx = 1; kx < kw; ++kx) m = combine<V, AVG>(m, V::load_s(b + kx * dw, sw));
+    }
+    if constexpr (AVG) m = V::div(m, inner);
+    V::store_n(y + ox, m, std::min(L, ox1 - ox));
+  }
+  for (int64_t ox = 0; ox < p.OW; ++ox) {  // windows clipped by the row's ends
+    if (ox == ox0) ox = ox1;
+    if (ox >= p.OW) break;
+    float m = AVG ? 0.f : kLowest;
+    bool first = true;
+    for (int64_t kx = 0; kx < kw; ++kx) {
+      const int64_t ix = ox * sw - p.pl + kx * dw;
+      if (ix < 0 || ix >= p.W) continue;
+      if (AVG)
+        m = first ? c.at(ix) : m + c.at(ix);
+      else if (c.at(ix) > m)
+        m = c.at(ix);
+      first = false;
+    }
+    y[ox] = AVG ? m / divisor(ox) : m;
+  }
+}
+
+// False (for the reference to run) when an average pool has a window with no input row.
+template <class V, bool AVG, int KW, int SW>
+bool pool_rows(const PoolParams& p, const float* x, float* y, float* scratch) {
+  constexpr bool split = SW == 2 && V::kSplitStride2;
+  const int64_t kw = KW ? KW : p.kw, sw = SW ? SW : p.sw, dw = KW ? 1 : p.dw;
+  // Output columns whose windows lie wholly inside a row: [ox0, ox1). The rest are clipped.
+  const int64_t ox0 = std::min(p.OW, (p.pl + sw - 1) / sw);
+  const int64_t reach = p.W - 1 - (kw - 1) * dw + p.pl;  // the last window start, shifted by pl
+  const int64_t ox1 = reach < 0 ? ox0 : std::clamp(reach / sw + 1, ox0, p.OW);
+  // Two scratch rows, one step apart: row oy's windows read its column maxima while row oy+1's
+  // are being stored, so the misaligned reads do not wait on stores still in flight.
+  const int64_t ld = pool_scratch(p) / 2;
+  auto row = [&](int64_t oy) { return Columns<split>{scratch + (oy & 1) * ld, ld / 2}; };
+  bool inside = p.OH > 0 && column_reduce<V, AVG>(p, x, 0, row(0));
+  for (int64_t oy = 0; oy < p.OH; ++oy) {
+    const bool next = oy + 1 < p.OH && column_reduce<V, AVG>(p, x, oy + 1, row(oy + 1));
+    float* yr = y + oy * p.OW;
+    if (inside)
+      row_reduce<V, AVG, KW, SW>(p, row(oy), oy, yr, ox0, ox1);
+    else if (AVG)
+      return false;
+    else
+      std::fill(yr, yr + p.OW, kLowest);
+    inside = next;
+  }
+  return true;
+}
+
+template <class V, bool AVG>
+bool pool_separable(const PoolParams& p, const float* x, float* y, float* scratch) {
+  const bool dense = p.dw == 1;
+  if (dense && p.kw == 3 && p.sw == 2) return pool_rows<V, AVG, 3, 2>(p, x, y, scratch);
+  if (dense && p.kw == 2 && p.sw == 2) return pool_rows<V, AVG, 2, 2>(p, x, y, scratch);
+  if (dense && p.kw == 3 && p.sw == 1) return pool_rows<V, AVG, 3, 1>(p, x, y, scratch);
+  return pool_rows<V, AVG, 0, 0>(p, x, y, scratch);
+}
+
+template <class V>
+bool maxpool_separable(const PoolParams& p, const float* x, float* y, float* scratch) {
+  return !V::has_nan(x, p.H * p.W) && pool_separable<V, false>(p, x, y, scratch);
+}
+
+// NaNs need no check: the sums carry them as the reference's do.
+template <class V>
+bool avgpool_separable(const PoolParams& p, const float* x, float* y, float* scratch) {
+  return pool_separable<V, true>(p, x, y, scratch);
+}
+
+}  // namespace
+}  // namespace cnncore::kernels
