@@ -82,6 +82,9 @@ int get_num_threads() { return threads().load(); }
 
 namespace core {
 
+// Threads up to which parallel_for gives each its own region (above: plain dynamic chunks).
+constexpr int64_t kMaxRegions = 64;
+
 void parallel_for_impl(int64_t n, int64_t min_chunk, RangeFn fn, void* ctx) {
   (void)g_atfork_registered;
   const int64_t chunk = std::max<int64_t>(1, min_chunk);
@@ -96,13 +99,36 @@ void parallel_for_impl(int64_t n, int64_t min_chunk, RangeFn fn, void* ctx) {
     return;
   }
 #if CNNCORE_WITH_OPENMP
-  // About four chunks per thread, handed out dynamically: a thread whose core is shared with
-  // another process takes fewer chunks instead of holding everyone at the barrier. Every index
-  // is computed independently of how the range is cut, so results do not depend on the schedule.
+  // About four chunks per thread. Thread t first takes, in order, the chunks of its own
+  // contiguous region t of the range, then what is left of the others' regions: a thread whose
+  // core is shared with another process takes fewer chunks instead of holding everyone at the
+  // barrier, and otherwise each thread works on the same part of the data from layer to layer
+  // (its cache holds what it wrote). Against chunks handed out in plain dynamic order, measured
+  // in-process on alternating calls (2 threads): ResNet-50 0.94x the time, ResNet-18 0.96-0.97x,
+  // MobileNetV2 0.97x, GoogLeNet 0.98x. Every index is computed independently of how the range
+  // is cut, so results do not depend on the schedule.
   const int64_t size = std::max(chunk, (n + 4 * nt - 1) / (4 * nt));
   const int64_t chunks = (n + size - 1) / size;
+  if (nt > kMaxRegions) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast<int>(nt))
-  for (int64_t c = 0; c < chunks; ++c) fn(ctx, c * size, std::min(n, (c + 1) * size));
+    for (int64_t c = 0; c < chunks; ++c) fn(ctx, c * size, std::min(n, (c + 1) * size));
+    return;
+  }
+  struct alignas(64) Next {  // the next unclaimed chunk of a region, on its own cache line
+    std::atomic<int64_t> c;
+  };
+  Next next[kMaxRegions];
+  for (int64_t r = 0; r < nt; ++r) next[r].c.store(r * chunks / nt, std::memory_order_relaxed);
+#pragma omp parallel num_threads(static_cast<int>(nt))
+  {
+    // Fewer threads than asked for still claim every region, in turn.
+    const int64_t t = omp_get_thread_num();
+    for (int64_t k = 0; k < nt; ++k) {
+      const int64_t r = (t + k) % nt, end = (r + 1) * chunks / nt;
+      for (int64_t c; (c = next[r].c.fetch_add(1, std::memory_order_relaxed)) < end;)
+        fn(ctx, c * size, std::min(n, (c + 1) * size));
+    }
+  }
 #endif
 }
 

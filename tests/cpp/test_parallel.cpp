@@ -1,4 +1,5 @@
-// parallel_for: each index exactly once, for any n, chunk and thread count; nesting runs serially.
+// parallel_for: each index exactly once, for any n, chunk and thread count (more threads than
+// chunks; more than the 64 that get regions of their own); nesting runs serially.
 #include <atomic>
 #include <vector>
 
@@ -13,7 +14,7 @@ int main() {
   const int n0 = get_num_threads();
   CHECK(n0 >= 1 && n0 == available_cpus());
   CHECK_THROWS(set_num_threads(0), InvalidArgument);
-  for (int threads : {1, 2, 3, 8}) {
+  for (int threads : {1, 2, 3, 8, 65}) {
     set_num_threads(threads);
     for (int64_t n : {0, 1, 2, 7, 64, 1000, 100003}) {
       for (int64_t chunk : {1, 16, 5000}) {
