@@ -4,7 +4,10 @@
     python bench/models.py --models resnet50 resnet18 --batch 1 8 --threads 1 2 --runs 10
 
 Each zoo model is built with random weights (seed 0). PyTorch runs an equivalent definition
-(tests/python/torch_zoo.py) loaded with the same state_dict; ONNX Runtime and OpenVINO run its
+(tests/python/torch_zoo.py) loaded with the same state_dict; where PyTorch is installed, batch
+norm statistics are first set from one forward pass over a random batch, so activations keep
+their scale (with the initial statistics MobileNetV2's shrink about 10x per block, its logits
+are the classifier's bias alone, and the error column would compare nothing); ONNX Runtime and OpenVINO run its
 ONNX export (OpenVINO with INFERENCE_PRECISION_HINT=f32, which it would otherwise lower to bf16
 on AVX-512 BF16 CPUs). Peers that are not installed are skipped with a note. The table gives the
 median time and min-max over the runs, effective GFLOP/s, the percentage of the machine's
@@ -42,6 +45,22 @@ def build(name):
     model = getattr(cc.zoo, name)(**kw, **extra)
     shape = SHAPES.get(name, (3, 224, 224))
     return model, shape
+
+
+def calibrate_batchnorm(model, tm, shape, rng):
+    """Sets every batch norm's running statistics to those of one training-mode forward pass of
+    `tm` over a random batch, in both models (cnncore's through its state_dict)."""
+    import torch
+    bns = [m for m in tm.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    if not bns:
+        return
+    for m in bns:
+        m.momentum = 1.0  # the running statistics become this batch's
+    tm.train()
+    with torch.no_grad():
+        tm(torch.from_numpy(rng.standard_normal((4,) + shape).astype(np.float32)))
+    tm.eval()
+    model.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items() if k in model.state_dict()})
 
 
 def torch_model(name, model):
@@ -99,6 +118,8 @@ def main():
     for name in args.models:
         model, shape = build(name)
         tm = torch_model(name, model) if torch is not None else None
+        if tm is not None and name != "text_cnn":
+            calibrate_batchnorm(model, tm, shape, np.random.default_rng(1))
         compiled = model.to_model()
         for batch in args.batch:
             rng = np.random.default_rng(0)
