@@ -7,8 +7,9 @@ Each layer gets random weights (seed 0) shared by all engines: cnncore runs a co
 model, ONNX Runtime and OpenVINO (INFERENCE_PRECISION_HINT=f32) a one-node ONNX graph, PyTorch
 the functional op. Peers that are not installed are skipped with a note. Convolutions report
 GFLOP/s and the percentage of the measured FMA peak at that thread count (a transposed
-convolution counts the FLOPs of its GEMM, C*H*W*K*kh*kw multiply-adds); pooling layers report
-GB/s of input read. The ratio is cnncore's median over the best peer's median, all in one run.
+convolution counts the FLOPs of its GEMM, C*H*W*K*kh*kw multiply-adds); pooling and LRN layers
+report GB/s of input read. The ratio is cnncore's median over the best peer's median, all in one
+run.
 """
 import os
 
@@ -46,6 +47,7 @@ LAYERS = {
     "avgpool_3x3_s1": ("avgpool", 192, 28, 28, 0, 3, 1, 1, 0),
     "avgpool_2x2_s2": ("avgpool", 256, 56, 56, 0, 2, 2, 0, 0),
     "convT_4x4_s2": ("convT", 128, 28, 28, 64, 4, 2, 1, 1),
+    "lrn_googlenet": ("lrn", 192, 56, 56, 0, 5, 1, 0, 0),  # size 5, alpha 1e-4, beta 0.75, k 1
 }
 
 
@@ -65,6 +67,9 @@ def onnx_layer(spec, w, b, batch):
         op = "Conv" if kind == "conv" else "ConvTranspose"
         node = helper.make_node(op, ["input", "w", "b"], ["output"], group=g, **attrs)
         inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")]
+    elif kind == "lrn":  # ONNX's alpha is PyTorch's (both divide by size)
+        node = helper.make_node("LRN", ["input"], ["output"], size=k, alpha=1e-4, beta=0.75, bias=1.0)
+        inits = []
     elif kind == "avgpool":  # count_include_pad as PyTorch's and cnncore's default
         node = helper.make_node("AveragePool", ["input"], ["output"], count_include_pad=1, **attrs)
         inits = []
@@ -128,11 +133,14 @@ def main():
         elif kind == "avgpool":
             layer = cc.nn.AvgPool2d(k, stride=s, padding=p)
             w = b = None
+        elif kind == "lrn":
+            layer = cc.nn.LocalResponseNorm(k, alpha=1e-4, beta=0.75, k=1.0)
+            w = b = None
         else:
             layer = cc.nn.MaxPool2d(k, stride=s, padding=p)
             w = b = None
         model = layer.to_model()
-        OH, OW = out_size(H, k, s, p, kind == "convT"), out_size(W, k, s, p, kind == "convT")
+        OH, OW = (H, W) if kind == "lrn" else (out_size(H, k, s, p, kind == "convT"), out_size(W, k, s, p, kind == "convT"))
         for batch in args.batch:
             x = rng.standard_normal((batch, C, H, W)).astype(np.float32)
             # conv: FLOPs (2 per multiply-add); pool: bytes of input read
@@ -161,6 +169,8 @@ def main():
                                                                           groups=g)
                     elif kind == "avgpool":
                         fn = lambda: torch.nn.functional.avg_pool2d(tx, k, stride=s, padding=p)  # noqa: E731
+                    elif kind == "lrn":
+                        fn = lambda: torch.nn.functional.local_response_norm(tx, k, 1e-4, 0.75, 1.0)  # noqa: E731
                     else:
                         fn = lambda: torch.nn.functional.max_pool2d(tx, k, stride=s, padding=p)  # noqa: E731
                     with torch.no_grad():
@@ -187,7 +197,7 @@ def main():
                 best = min(pm.items(), key=lambda kv: kv[1]) if pm else (None, float("nan"))
                 med = meds["cnncore"]
                 rate = work / med / 1e6  # GFLOP/s or GB/s
-                pct = 100 * rate / peaks[threads] if not kind.endswith("pool") else float("nan")
+                pct = 100 * rate / peaks[threads] if kind.startswith("conv") else float("nan")
                 rows.append((name, batch, threads, med, res["cnncore"].min(), res["cnncore"].max(), kind, rate, pct,
                              best[0], best[1], med / best[1], err, meds))
                 print(f"  {name} b{batch} t{threads}: " + ", ".join(f"{e} {v:.3f} ms" for e, v in meds.items()),
@@ -197,8 +207,8 @@ def main():
           "| max rel err vs PyTorch |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
     for name, bt, t, med, lo, hi, kind, rate, pct, bp, bms, ratio, err, _ in rows:
-        unit = "GFLOP/s" if not kind.endswith("pool") else "GB/s"
-        pcts = f"{pct:.0f}%" if not kind.endswith("pool") else "-"
+        unit = "GFLOP/s" if kind.startswith("conv") else "GB/s"
+        pcts = f"{pct:.0f}%" if kind.startswith("conv") else "-"
         print(f"| {name} | {bt} | {t} | {med:.3f} ({lo:.3f}-{hi:.3f}) | {rate:.1f} {unit} | {pcts} | {bp} ({bms:.3f}) "
               f"| {ratio:.2f} | {err:.1e} |")
     keys = sorted({e for r in rows for e in r[13]})

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/lrn/lrn.h"
 #include "kernels/norm/norm.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
@@ -64,10 +65,17 @@ void run_lrn(const Shape& x, const LrnOptions& o, int64_t pre, const float* xp, 
   const int64_t n = core::checked_numel(x, "local_response_norm");
   if (n == 0) return;
   const int64_t N = x[0], C = x[1], HW = n / (N * C);
+  const kernels::LrnParams p{C, HW, o.size, pre, o.alpha, o.beta, o.k};
+  const auto& k = core::select_kernel(
+      "lrn", kernels::kLrnKernels,
+      [&](const core::Kernel<kernels::Lrn>& c) -> const char* {
+        return c.fn.supports(p) ? nullptr : "beta is not 0.5, 0.75 or 1";
+      },
+      [&] { return "lrn:c" + str(C) + "_hw" + str(HW) + "_size" + str(o.size) + "_beta" + std::to_string(o.beta); });
   core::parallel_for(N * C, grain(HW * o.size), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t img = t / C, c = t % C;
-      kernels::ref::lrn_channels(xp + img * C * HW, y + img * C * HW, C, HW, c, c + 1, o.size, pre, o.alpha, o.beta, o.k);
+      k.fn.run(p, xp + img * C * HW, y + img * C * HW, c, c + 1);
     }
   });
 }

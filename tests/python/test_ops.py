@@ -51,10 +51,13 @@ def test_batch_norm(shape, torch):
 
 
 @pytest.mark.parametrize("size,alpha,beta,k", [(5, 1e-4, 0.75, 2.0), (2, 1e-3, 0.5, 1.0), (1, 0.1, 1.0, 1.0),
-                                                (4, 0.01, 0.75, 1.0), (11, 1e-2, 0.75, 1.0)])
-def test_local_response_norm(size, alpha, beta, k, torch):
+                                                (4, 0.01, 0.75, 1.0), (11, 1e-2, 0.75, 1.0), (3, 0.5, 0.6, 1.0)])
+@pytest.mark.parametrize("shape", [(2, 7, 5, 5), (1, 20, 9, 13)])
+def test_local_response_norm(size, alpha, beta, k, shape, torch):
+    """The SIMD variants (beta 0.5, 0.75, 1: float sums and square roots) and the reference (other
+    betas, and the scalar cap) against the float64 oracle."""
     rng = np.random.default_rng(size)
-    x = rand(rng, 2, 7, 5, 5, scale=3.0)
+    x = rand(rng, *shape, scale=3.0)
     y = F.local_response_norm(x, size, alpha, beta, k)
     assert_close(y, ref.local_response_norm(x, size, alpha, beta, k), 1e-6, 1e-5)
     if torch is None:

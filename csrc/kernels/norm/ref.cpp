@@ -25,20 +25,4 @@ void affine(const float* x, float* y, int64_t n, float scale, float shift) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale + shift;
 }
 
-void lrn_channels(const float* x, float* y, int64_t C, int64_t HW, int64_t c0_, int64_t c1_, int64_t size,
-                  int64_t pre, float alpha, float beta, float k) {
-  const double a = static_cast<double>(alpha) / static_cast<double>(size);
-  for (int64_t c = c0_; c < c1_; ++c) {
-    const int64_t c0 = std::max<int64_t>(0, c - pre), c1 = std::min(C, c - pre + size);
-    for (int64_t i = 0; i < HW; ++i) {
-      double s = 0.0;
-      for (int64_t cc = c0; cc < c1; ++cc) {
-        const double v = x[cc * HW + i];
-        s += v * v;
-      }
-      y[c * HW + i] = static_cast<float>(x[c * HW + i] / std::pow(k + a * s, static_cast<double>(beta)));
-    }
-  }
-}
-
 }  // namespace cnncore::kernels::ref
