@@ -1,11 +1,39 @@
 // AVX-512 eltwise: the piecewise-linear activations (exact same arithmetic as the reference,
-// so results are bitwise equal); transcendental ones fall through to the next variant.
+// so results are bitwise equal) and the exp-based ones of transcendental.h; the others (ELU,
+// GELU with erf, softplus) fall through to the reference.
 #include <immintrin.h>
 
 #include "kernels/eltwise/eltwise.h"
+#include "kernels/eltwise/transcendental.h"
 
 namespace cnncore::kernels::avx512 {
 namespace {
+
+struct V512 {
+  using T = __m512;
+  using M = __mmask16;
+  static T set1(float f) { return _mm512_set1_ps(f); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
+  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm512_div_ps(a, b); }
+  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static T min(T a, T b) { return _mm512_min_ps(a, b); }
+  static T max(T a, T b) { return _mm512_max_ps(a, b); }
+  static T abs(T a) { return _mm512_abs_ps(a); }
+  static T neg(T a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN))); }
+  static T round(T a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static T exp2i(T n) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
+  }
+  static M lt(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static M eq(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  static T select(M m, T a, T b) { return _mm512_mask_blend_ps(m, b, a); }
+  static T copysign(T mag, T sgn) {
+    const __m512i s = _mm512_set1_epi32(INT32_MIN);
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(s, _mm512_castps_si512(sgn), _mm512_castps_si512(mag), 0xCA));  // s ? sgn : mag, per bit
+  }
+};
 
 template <Activation K>
 inline __m512 act(__m512 v, __m512 a, __m512 b) {
@@ -23,6 +51,14 @@ inline __m512 act(__m512 v, __m512 a, __m512 b) {
     const __m512 t = _mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.f / 6.f)), _mm512_set1_ps(0.5f));
     // as the reference: 0 where t <= 0 (NLE_UQ keeps NaN lanes, which then propagate)
     return _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(t, zero, _CMP_NLE_UQ), v, _mm512_min_ps(_mm512_set1_ps(1.f), t));
+  } else if constexpr (K == Activation::sigmoid) {
+    return vsigmoid<V512>(v);
+  } else if constexpr (K == Activation::silu) {
+    return vsilu<V512>(v);
+  } else if constexpr (K == Activation::tanh) {
+    return vtanh<V512>(v);
+  } else if constexpr (K == Activation::gelu_tanh) {
+    return vgelu_tanh<V512>(v);
   } else {
     return v;
   }
@@ -49,7 +85,7 @@ void run(const float* x, float* y, int64_t n, const float* bias, int64_t bias_st
 
 }  // namespace
 
-bool bias_act_supports(Activation k) { return is_piecewise_linear(k); }
+bool bias_act_supports(Activation k) { return is_piecewise_linear(k) || is_exp_based(k); }
 
 void bias_act(const float* x, float* y, int64_t n, const float* bias, int64_t bias_stride, const ActivationSpec& p) {
   switch (p.kind) {
@@ -58,6 +94,10 @@ void bias_act(const float* x, float* y, int64_t n, const float* bias, int64_t bi
     case Activation::clip: return run<Activation::clip>(x, y, n, bias, bias_stride, p);
     case Activation::hardsigmoid: return run<Activation::hardsigmoid>(x, y, n, bias, bias_stride, p);
     case Activation::hardswish: return run<Activation::hardswish>(x, y, n, bias, bias_stride, p);
+    case Activation::sigmoid: return run<Activation::sigmoid>(x, y, n, bias, bias_stride, p);
+    case Activation::silu: return run<Activation::silu>(x, y, n, bias, bias_stride, p);
+    case Activation::tanh: return run<Activation::tanh>(x, y, n, bias, bias_stride, p);
+    case Activation::gelu_tanh: return run<Activation::gelu_tanh>(x, y, n, bias, bias_stride, p);
     default: return run<Activation::identity>(x, y, n, bias, bias_stride, p);
   }
 }

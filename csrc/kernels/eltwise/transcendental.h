@@ -1,0 +1,88 @@
+#pragma once
+// The eltwise family's exp-based activations (sigmoid, SiLU, tanh, tanh-approximated GELU),
+// written once over a vector type V (avx2.cpp, avx512.cpp). Included only by the files of this
+// family; the anonymous namespace gives each ISA its own copy. Every step is an IEEE operation
+// or an FMA that both ISAs have, so AVX2 and AVX-512 give the same bits; against the reference
+// (std::exp, std::tanh) they differ by a few float roundings.
+//
+// V provides: T, M (comparison mask), set1, add, sub, mul, div, fma(a, b, c) = a*b + c,
+// min(a, b) / max(a, b) (the second operand where either is NaN), abs, neg, round (to nearest
+// even), exp2i(n) (2^n for integral n in [-126, 127], from its bits), lt(a, b), gt(a, b),
+// eq(a, b) (ordered compares), select(m, a, b) (a where m, else b), copysign(mag, sgn).
+#include "kernels/eltwise/eltwise.h"
+
+namespace cnncore::kernels {
+namespace {
+
+// exp(x): x = n*ln2 + r, |r| <= ln2/2, e^r by a degree-7 polynomial (Cephes' expf, within about
+// 1 ulp), times 2^n in two exact steps so results below 2^-126 round once into the subnormals.
+// The clamp keeps NaN (min/max return the second operand) and sends -inf to 0, +inf to inf.
+template <class V>
+typename V::T vexp(typename V::T x) {
+  using T = typename V::T;
+  x = V::min(V::set1(89.f), V::max(V::set1(-104.f), x));
+  const T n = V::round(V::mul(x, V::set1(1.44269504088896341f)));
+  T r = V::fma(n, V::set1(-0.693359375f), x);
+  r = V::fma(n, V::set1(2.12194440e-4f), r);
+  T p = V::set1(1.9875691500e-4f);
+  p = V::fma(p, r, V::set1(1.3981999507e-3f));
+  p = V::fma(p, r, V::set1(8.3334519073e-3f));
+  p = V::fma(p, r, V::set1(4.1665795894e-2f));
+  p = V::fma(p, r, V::set1(1.6666665459e-1f));
+  p = V::fma(p, r, V::set1(5.0000001201e-1f));
+  p = V::add(V::fma(p, V::mul(r, r), r), V::set1(1.f));
+  const T n1 = V::min(V::set1(127.f), V::max(V::set1(-126.f), n));
+  return V::mul(V::mul(p, V::exp2i(n1)), V::exp2i(V::sub(n, n1)));
+}
+
+// As the reference: 1/(1 + e^-v) for v >= 0, e^v/(1 + e^v) below, with e = exp(-|v|).
+template <class V>
+typename V::T vsigmoid(typename V::T v) {
+  using T = typename V::T;
+  const T e = vexp<V>(V::neg(V::abs(v)));
+  const T d = V::add(V::set1(1.f), e);
+  return V::select(V::lt(v, V::set1(0.f)), V::div(e, d), V::div(V::set1(1.f), d));
+}
+
+// v * sigmoid(v), 0 at v = -inf (the limit, not -inf * 0).
+template <class V>
+typename V::T vsilu(typename V::T v) {
+  const auto minf = V::eq(v, V::set1(-__builtin_inff()));
+  return V::select(minf, V::set1(0.f), V::mul(v, vsigmoid<V>(v)));
+}
+
+// tanh: an odd polynomial below |v| = 0.625 (Cephes' tanhf), 1 - 2/(e^2|v| + 1) above, with v's
+// sign; NaN fails the compare and propagates through exp.
+template <class V>
+typename V::T vtanh(typename V::T v) {
+  using T = typename V::T;
+  const T a = V::abs(v), z = V::mul(v, v);
+  T p = V::set1(-5.70498872745e-3f);
+  p = V::fma(p, z, V::set1(2.06390887954e-2f));
+  p = V::fma(p, z, V::set1(-5.37397155531e-2f));
+  p = V::fma(p, z, V::set1(1.33314422036e-1f));
+  p = V::fma(p, z, V::set1(-3.33332819422e-1f));
+  const T small = V::fma(V::mul(p, z), v, v);
+  const T big = V::sub(V::set1(1.f), V::div(V::set1(2.f), V::add(vexp<V>(V::add(a, a)), V::set1(1.f))));
+  return V::select(V::lt(a, V::set1(0.625f)), small, V::copysign(big, v));
+}
+
+// GELU with the tanh approximation, as the reference: v / (1 + exp(-2z)),
+// z = sqrt(2/pi) * (v + 0.044715 v^3); the limits at +-inf.
+template <class V>
+typename V::T vgelu_tanh(typename V::T v) {
+  using T = typename V::T;
+  const T c = V::mul(V::mul(V::mul(V::set1(0.044715f), v), v), v);
+  const T z = V::mul(V::set1(0.79788456080286536f), V::add(v, c));
+  const T g = V::div(v, V::add(V::set1(1.f), vexp<V>(V::mul(V::set1(-2.f), z))));
+  const T inf = V::set1(__builtin_inff());
+  return V::select(V::eq(v, inf), inf, V::select(V::eq(v, V::neg(inf)), V::set1(0.f), g));
+}
+
+/// The activations the SIMD variants compute with the functions above.
+inline bool is_exp_based(Activation k) {
+  return k == Activation::sigmoid || k == Activation::silu || k == Activation::tanh || k == Activation::gelu_tanh;
+}
+
+}  // namespace
+}  // namespace cnncore::kernels
