@@ -86,7 +86,11 @@ int64_t check_lrn(const Shape& x, const LrnOptions& o);  // returns the resolved
 void run_lrn(const Shape& x, const LrnOptions& o, int64_t pre, const float* xp, float* y);
 
 struct BinaryPlan {
-  Shape out, a_strides, b_strides;  // element strides, 0 where broadcast
+  Shape out;
+  // The loop run_binary walks: out's dims with neighbours merged where both inputs step through
+  // them as one (a same-shape add is one dim; [N,C,H,W] * [N,C,1,1] is [N*C, H*W]), and the
+  // inputs' element strides along them, 0 where broadcast.
+  Shape dims, a_strides, b_strides;
 };
 BinaryPlan plan_binary(const Shape& a, const Shape& b);
 void run_binary(const BinaryPlan& plan, const float* a, const float* b, float* y, BinaryOp op);

@@ -13,8 +13,7 @@ BinaryPlan plan_binary(const Shape& a, const Shape& b) {
   const int ra = static_cast<int>(a.size()), rb = static_cast<int>(b.size()), r = std::max(ra, rb);
   BinaryPlan p;
   p.out.assign(r, 0);
-  p.a_strides.assign(r, 0);
-  p.b_strides.assign(r, 0);
+  Shape as(r, 0), bs(r, 0);
   int64_t sa = 1, sb = 1;
   for (int i = r - 1; i >= 0; --i) {
     const int ia = i - (r - ra), ib = i - (r - rb);
@@ -23,31 +22,49 @@ BinaryPlan plan_binary(const Shape& a, const Shape& b) {
       throw InvalidArgument("broadcast: shapes " + shape_str(a) + " and " + shape_str(b) +
                             " are not compatible (dimension " + str(i) + ": " + str(da) + " vs " + str(db) + ")");
     p.out[i] = da == 1 ? db : da;
-    p.a_strides[i] = da == 1 ? 0 : sa;
-    p.b_strides[i] = db == 1 ? 0 : sb;
+    as[i] = da == 1 ? 0 : sa;
+    bs[i] = db == 1 ? 0 : sb;
     sa *= da;
     sb *= db;
   }
   core::checked_numel(p.out, "broadcast");
+  // Merge dim i into the one after it when each input steps through both as one run.
+  for (int i = 0; i < r; ++i) {
+    if (p.out[i] == 1) continue;  // size-1 dims add nothing to the walk
+    const size_t k = p.dims.size();
+    if (k > 0 && p.a_strides[k - 1] == as[i] * p.out[i] && p.b_strides[k - 1] == bs[i] * p.out[i]) {
+      p.dims[k - 1] *= p.out[i];
+      p.a_strides[k - 1] = as[i];
+      p.b_strides[k - 1] = bs[i];
+    } else {
+      p.dims.push_back(p.out[i]);
+      p.a_strides.push_back(as[i]);
+      p.b_strides.push_back(bs[i]);
+    }
+  }
   return p;
 }
 
 void run_binary(const BinaryPlan& p, const float* a, const float* b, float* y, BinaryOp op) {
-  const int r = static_cast<int>(p.out.size());
   const int64_t n = core::checked_numel(p.out, "broadcast");
   if (n == 0) return;
-  const int64_t inner = r ? p.out[r - 1] : 1, rows = n / inner;
+  const int r = static_cast<int>(p.dims.size());
+  const int64_t inner = r ? p.dims[r - 1] : 1, rows = n / inner;
   const int64_t ia = r ? p.a_strides[r - 1] : 0, ib = r ? p.b_strides[r - 1] : 0;
-  core::parallel_for(rows, grain(inner), [&](int64_t r0, int64_t r1) {
-    for (int64_t row = r0; row < r1; ++row) {
+  // Tasks are pieces of rows, so that one long row (a same-shape add) still splits over threads.
+  constexpr int64_t kPiece = 1 << 14;
+  const int64_t pieces = (inner + kPiece - 1) / kPiece, len = (inner + pieces - 1) / pieces;
+  core::parallel_for(rows * pieces, grain(len), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t row = t / pieces, j0 = t % pieces * len, j1 = std::min(inner, j0 + len);
       int64_t oa = 0, ob = 0, rem = row;
       for (int i = r - 2; i >= 0; --i) {
-        const int64_t idx = rem % p.out[i];
-        rem /= p.out[i];
+        const int64_t idx = rem % p.dims[i];
+        rem /= p.dims[i];
         oa += idx * p.a_strides[i];
         ob += idx * p.b_strides[i];
       }
-      kernels::ref::binary_row(a + oa, ia, b + ob, ib, y + row * inner, inner, op);
+      kernels::ref::binary_row(a + oa + j0 * ia, ia, b + ob + j0 * ib, ib, y + row * inner + j0, j1 - j0, op);
     }
   });
 }

@@ -67,7 +67,11 @@ def test_local_response_norm(size, alpha, beta, k, shape, torch):
 
 
 @pytest.mark.parametrize("a,b", [((2, 3), (2, 3)), ((2, 3, 4, 5), (3, 1, 1)), ((1,), (4, 5)), ((4, 1, 5), (1, 3, 1)),
-                                 ((), (3, 2)), ((2, 16, 7, 7), (2, 16, 7, 7)), ((0, 3), (3,))])
+                                 ((), (3, 2)), ((2, 16, 7, 7), (2, 16, 7, 7)), ((0, 3), (3,)),
+                                 # merged dims: one 40000-long row split over threads; an SE block's
+                                 # [N, C, 1, 1] scale; a broadcast middle dim that stops the merge
+                                 ((2, 1, 40000), (2, 1, 40000)), ((2, 24, 9, 11), (2, 24, 1, 1)),
+                                 ((3, 4, 5, 6), (3, 1, 5, 6))])
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum", "minimum"])
 def test_binary_broadcasting(a, b, op):
     rng = np.random.default_rng(len(a) * 10 + len(b))

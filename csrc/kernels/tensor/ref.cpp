@@ -4,8 +4,18 @@
 
 namespace cnncore::kernels::ref {
 namespace {
+template <int AS, int BS, class F>
+void loop_fixed(const float* a, const float* b, float* y, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i * AS], b[i * BS]);
+}
+
+// Compile-time strides for the common rows (both inputs dense, or one a broadcast scalar) let
+// the compiler vectorise them; a runtime stride stays scalar.
 template <class F>
 void loop(const float* a, int64_t as, const float* b, int64_t bs, float* y, int64_t n, F f) {
+  if (as == 1 && bs == 1) return loop_fixed<1, 1>(a, b, y, n, f);
+  if (as == 1 && bs == 0) return loop_fixed<1, 0>(a, b, y, n, f);
+  if (as == 0 && bs == 1) return loop_fixed<0, 1>(a, b, y, n, f);
   for (int64_t i = 0; i < n; ++i) y[i] = f(a[i * as], b[i * bs]);
 }
 }  // namespace
