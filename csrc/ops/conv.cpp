@@ -74,15 +74,18 @@ bool run_depthwise(const ConvPlan& plan, const float* x, const float* w, const f
   // Output planes up to 16x16 (MobileNetV2's 14x14 and 7x7 layers) run a block of channels at
   // once, one vector per pixel across the channels, straight from x (no padded copy per plane).
   // Measured, with ReLU6, 2 threads: 960x7x7 42-54 -> 21 us, 576x14x14 43-54 -> 32-36 us,
-  // 576x14x14 s2 38-47 -> 20 us; but 192x28x28 38 -> 48-60 us, so larger planes keep the rows.
-  constexpr int64_t kMaxBlockedPlane = 256;
-  if (k.fn.blocked && p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == p.sw && (p.sh == 1 || p.sh == 2) &&
-      plane <= kMaxBlockedPlane) {
+  // 576x14x14 s2 38-47 -> 20 us; but 192x28x28 38 -> 48-60 us, so larger 3x3 planes keep the
+  // rows. 5x5 windows (EfficientNet, MobileNetV3) take the blocks at every size measured, so up
+  // to 64x64 outputs (scratch at most 1.4 MB per thread): against the row kernel, 672x14x14
+  // 210 -> 124 us, 240x28x28 182 -> 133, 144x56x56 570 -> 280, 40x56x56 s2 55 -> 44.
+  const int64_t max_blocked_plane = p.kh == 5 ? 64 * 64 : 256;
+  if (k.fn.blocked && p.kh == p.kw && (p.kh == 3 || p.kh == 5) && p.dh == 1 && p.dw == 1 && p.sh == p.sw &&
+      (p.sh == 1 || p.sh == 2) && plane <= max_blocked_plane) {
     const int L = k.fn.lanes;
     const int64_t blocks = div_up(p.K, L);
-    const kernels::DwBlockParams bp{p.H, p.W, p.OH, p.OW, p.sh, p.pt, p.pl, in_plane};
+    const kernels::DwBlockParams bp{p.H, p.W, p.OH, p.OW, p.sh, p.pt, p.pl, in_plane, p.kh};
     const size_t need = static_cast<size_t>(kernels::blocked_scratch_floats(bp, L));
-    core::parallel_for(plan.N * blocks, grain(L * plane * 9), [&](int64_t t0, int64_t t1) {
+    core::parallel_for(plan.N * blocks, grain(L * plane * p.kh * p.kw), [&](int64_t t0, int64_t t1) {
       thread_local std::vector<float> scratch;
       scratch.resize(need);
       alignas(64) const float no_bias[64] = {};
@@ -90,7 +93,8 @@ bool run_depthwise(const ConvPlan& plan, const float* x, const float* w, const f
         const int64_t img = t / blocks, c0 = t % blocks * L;
         const int nch = static_cast<int>(std::min<int64_t>(L, p.K - c0));
         float* yb = y + (img * p.K + c0) * plane;
-        k.fn.blocked(bp, x + (img * p.C + c0) * in_plane, w + c0 * 9, b ? b + c0 : no_bias, nch, act, scratch.data(), yb);
+        k.fn.blocked(bp, x + (img * p.C + c0) * in_plane, w + c0 * p.kh * p.kw, b ? b + c0 : no_bias, nch, act,
+                     scratch.data(), yb);
         if (epi)
           for (int l = 0; l < nch; ++l)
             epi->run(yb + l * plane, yb + l * plane, plane,

@@ -51,46 +51,48 @@ int main() {
               }
             }
   }
-  // The channel-blocked 3x3 path (small planes): bitwise the plane kernel on each channel, read
-  // straight from NCHW planes, for partial blocks, odd sizes, stride 1 and 2, paddings 0-2.
+  // The channel-blocked 3x3 and 5x5 path (small planes): bitwise the plane kernel on each
+  // channel, read straight from NCHW planes, for partial blocks, odd sizes, stride 1 and 2,
+  // paddings 0-2.
   for (int ki = 0; ki < kernels::kDwCount; ++ki) {
     const auto& k = kernels::kDwKernels[ki];
     if (static_cast<int>(k.isa) > static_cast<int>(cpu_isa()) || !k.fn.blocked) continue;
     const int L = k.fn.lanes;
-    for (int nch : {1, L - 1, L})
-      for (int64_t H : {1, 2, 7, 14, 17})
-        for (int64_t s : {1, 2})
-          for (int64_t pad : {0, 1, 2}) {
-            const int64_t W = H + 3, OH = (H + 2 * pad - 3) / s + 1, OW = (W + 2 * pad - 3) / s + 1;
-            if (OH < 1 || OW < 1) continue;
-            const kernels::DwBlockParams bp{H, W, OH, OW, s, pad, pad, H * W};
-            std::vector<float> x(nch * H * W), w(nch * 9), bias(nch), y(nch * OH * OW + 1, 7.f);
-            std::vector<float> scratch(kernels::blocked_scratch_floats(bp, L));
-            for (auto& v : x) v = ud(rng);
-            for (auto& v : w) v = ud(rng);
-            for (auto& v : bias) v = ud(rng);
-            x[x.size() / 2] = NAN;
-            const kernels::DwAct act{kernels::DwAct::clip, -0.5f, 0.5f};
-            k.fn.blocked(bp, x.data(), w.data(), bias.data(), nch, act, scratch.data(), y.data());
-            bool ok = y.back() == 7.f;  // nothing past the block's planes
-            kernels::DwParams p{OH, OW, 3, 3, s, s, 1, 1, 0};
-            const int64_t rows = (OH - 1) * s + 3, width = (OW - 1) * s + 3;
-            p.ldx = width + 32 * s;
-            for (int c = 0; c < nch; ++c) {
-              std::vector<float> xp(rows * p.ldx, 0.f), want(OH * OW);
-              for (int64_t r = 0; r < rows; ++r)
-                for (int64_t q = 0; q < width; ++q) {
-                  const int64_t iy = r - pad, ix = q - pad;
-                  if (iy >= 0 && iy < H && ix >= 0 && ix < W) xp[r * p.ldx + q] = x[(c * H + iy) * W + ix];
-                }
-              k.fn.run(p, xp.data(), w.data() + c * 9, bias[c], act, want.data());
-              ok = ok && std::memcmp(want.data(), y.data() + c * OH * OW, want.size() * sizeof(float)) == 0;
+    for (int64_t K : {3, 5})
+      for (int nch : {1, L - 1, L})
+        for (int64_t H : {1, 2, 7, 14, 17})
+          for (int64_t s : {1, 2})
+            for (int64_t pad : {0, 1, 2}) {
+              const int64_t W = H + 3, OH = (H + 2 * pad - K) / s + 1, OW = (W + 2 * pad - K) / s + 1;
+              if (H + 2 * pad < K || OH < 1 || OW < 1) continue;
+              const kernels::DwBlockParams bp{H, W, OH, OW, s, pad, pad, H * W, K};
+              std::vector<float> x(nch * H * W), w(nch * K * K), bias(nch), y(nch * OH * OW + 1, 7.f);
+              std::vector<float> scratch(kernels::blocked_scratch_floats(bp, L));
+              for (auto& v : x) v = ud(rng);
+              for (auto& v : w) v = ud(rng);
+              for (auto& v : bias) v = ud(rng);
+              x[x.size() / 2] = NAN;
+              const kernels::DwAct act{kernels::DwAct::clip, -0.5f, 0.5f};
+              k.fn.blocked(bp, x.data(), w.data(), bias.data(), nch, act, scratch.data(), y.data());
+              bool ok = y.back() == 7.f;  // nothing past the block's planes
+              kernels::DwParams p{OH, OW, K, K, s, s, 1, 1, 0};
+              const int64_t rows = (OH - 1) * s + K, width = (OW - 1) * s + K;
+              p.ldx = width + 32 * s;
+              for (int c = 0; c < nch; ++c) {
+                std::vector<float> xp(rows * p.ldx, 0.f), want(OH * OW);
+                for (int64_t r = 0; r < rows; ++r)
+                  for (int64_t q = 0; q < width; ++q) {
+                    const int64_t iy = r - pad, ix = q - pad;
+                    if (iy >= 0 && iy < H && ix >= 0 && ix < W) xp[r * p.ldx + q] = x[(c * H + iy) * W + ix];
+                  }
+                k.fn.run(p, xp.data(), w.data() + c * K * K, bias[c], act, want.data());
+                ok = ok && std::memcmp(want.data(), y.data() + c * OH * OW, want.size() * sizeof(float)) == 0;
+              }
+              CHECK(ok);
+              if (!ok)
+                std::fprintf(stderr, "  dwconv blocked %s k=%lld nch=%d H=%lld s=%lld pad=%lld\n", k.name, (long long)K,
+                             nch, (long long)H, (long long)s, (long long)pad);
             }
-            CHECK(ok);
-            if (!ok)
-              std::fprintf(stderr, "  dwconv blocked %s nch=%d H=%lld s=%lld pad=%lld\n", k.name, nch, (long long)H,
-                           (long long)s, (long long)pad);
-          }
   }
   CHECK(tested >= 1);
   std::printf("dwconv variants tested on this CPU: %d of %d\n", tested, kernels::kDwCount);

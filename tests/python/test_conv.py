@@ -462,9 +462,9 @@ def test_depthwise_fused_activation_is_bitwise_the_separate_op(act, stride, isa)
 
 
 class _DwRes(cc.nn.Module):
-    def __init__(self, c, s, act):
+    def __init__(self, c, s, act, k=3):
         super().__init__()
-        self.dw = cc.nn.Conv2d(c, c, 3, stride=s, padding=1, groups=c)
+        self.dw = cc.nn.Conv2d(c, c, k, stride=s, padding=k // 2, groups=c)
         self.skip = cc.nn.Conv2d(c, c, 1, stride=s)
         self.act = act
 
@@ -472,25 +472,27 @@ class _DwRes(cc.nn.Module):
         return self.act(self.dw(x) + self.skip(x))
 
 
-@pytest.mark.parametrize("hw", [(7, 7), (14, 13), (19, 21)])
+@pytest.mark.parametrize("hw", [(7, 7), (14, 13), (19, 21), (70, 66)])
 @pytest.mark.parametrize("stride", [1, 2])
-@pytest.mark.parametrize("act", ["ReLU6", "Hardswish"])
-def test_depthwise_small_and_large_planes_with_residual(hw, stride, act, isa):
-    """Small output planes (<= 16x16) run by blocks of channels, larger ones by rows; with a fused
-    residual and activation both match the unfused ops bitwise and the reference within rounding.
-    21 channels: a full block and a partial one at either vector width."""
+@pytest.mark.parametrize("act", ["ReLU6", "Hardswish", "SiLU"])
+@pytest.mark.parametrize("k", [3, 5])
+def test_depthwise_small_and_large_planes_with_residual(hw, stride, act, k, isa):
+    """Small output planes (3x3: <= 16x16; 5x5: <= 64x64) run by blocks of channels, larger ones
+    by rows; with a fused residual and activation both match the unfused ops bitwise and the
+    reference within rounding. 21 channels: a full block and a partial one at either vector width."""
     cc.manual_seed(6)
-    model = _DwRes(21, stride, getattr(cc.nn, act)()).to_model()
+    model = _DwRes(21, stride, getattr(cc.nn, act)(), k).to_model()
     x = rand(np.random.default_rng(7), 2, 21, *hw)
     fused = model(x)
     model.set_optimize(False)
     np.testing.assert_array_equal(model(x), fused)
     sd = {k: np.array(v) for k, v in model.state_dict().items()}
-    dw = ref.conv2d(x, sd["dw.weight"], sd["dw.bias"], (stride, stride), (1, 1, 1, 1), (1, 1), 21)
+    dw = ref.conv2d(x, sd["dw.weight"], sd["dw.bias"], (stride, stride), (k // 2,) * 4, (1, 1), 21)
     skip = ref.conv2d(x, sd["skip.weight"], sd["skip.bias"], (stride, stride), (0, 0, 0, 0))
     v = dw + skip
-    want = np.minimum(np.maximum(v, 0), 6) if act == "ReLU6" else v * np.minimum(np.maximum(v + 3, 0), 6) / 6
-    assert_close(fused, want, 4 * reduction_atol(30, np.abs(x).max(), 1.0), desc=f"depthwise {hw} s{stride}")
+    want = {"ReLU6": lambda: np.minimum(np.maximum(v, 0), 6), "SiLU": lambda: v / (1 + np.exp(-v)),
+            "Hardswish": lambda: v * np.minimum(np.maximum(v + 3, 0), 6) / 6}[act]()
+    assert_close(fused, want, 4 * reduction_atol(k * k + 21, np.abs(x).max(), 1.0), desc=f"depthwise {k}x{k} {hw} s{stride}")
 
 
 @pytest.mark.parametrize("act", ["relu", "relu6"])

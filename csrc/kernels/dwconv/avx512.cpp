@@ -5,7 +5,7 @@
 #include "kernels/simd/avx512.h"
 #include "kernels/dwconv/dwconv.h"
 #include "kernels/dwconv/blocked.h"
-#include "kernels/dwconv/plane3x3.h"
+#include "kernels/dwconv/plane.h"
 
 namespace cnncore::kernels::avx512 {
 namespace {
@@ -48,8 +48,12 @@ struct Vec {
 
 void blocked(const DwBlockParams& p, const float* x, const float* w, const float* bias, int nch, DwAct act,
              float* scratch, float* y) {
-  if (p.sh == 1) return dw_blocked_3x3<Vec, 1>(p, x, w, bias, nch, act, scratch, y);
-  dw_blocked_3x3<Vec, 2>(p, x, w, bias, nch, act, scratch, y);
+  if (p.k == 5) {
+    if (p.sh == 1) return dw_blocked<Vec, 5, 1>(p, x, w, bias, nch, act, scratch, y);
+    return dw_blocked<Vec, 5, 2>(p, x, w, bias, nch, act, scratch, y);
+  }
+  if (p.sh == 1) return dw_blocked<Vec, 3, 1>(p, x, w, bias, nch, act, scratch, y);
+  dw_blocked<Vec, 3, 2>(p, x, w, bias, nch, act, scratch, y);
 }
 
 }  // namespace
@@ -57,26 +61,13 @@ void blocked(const DwBlockParams& p, const float* x, const float* w, const float
 extern const DwBlockedFn dwconv_blocked = blocked;
 extern const int dwconv_lanes = 16;
 
-bool dwconv_supports(const DwParams& p) {
-  return p.sw == 2 || (p.sw == 1 && p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == 1);
-}
+bool dwconv_supports(const DwParams& p) { return p.sw == 1 || p.sw == 2; }
 
 void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y) {
-  if (p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == p.sw && (p.sw == 1 || p.sw == 2))
+  if (p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == p.sw)
     return p.sw == 1 ? dw_plane_3x3<Vec, 1>(p, xp, w, bias, act, y) : dw_plane_3x3<Vec, 2>(p, xp, w, bias, act, y);
-  const __m512 vb = _mm512_set1_ps(bias);
-  for (int64_t oy = 0; oy < p.OH; ++oy) {
-    float* yr = y + oy * p.OW;
-    for (int64_t ox = 0; ox < p.OW; ox += 16) {
-      __m512 acc = _mm512_setzero_ps();
-      for (int64_t ky = 0; ky < p.kh; ++ky) {
-        const float* xr = xp + (oy * p.sh + ky * p.dh) * p.ldx + ox * p.sw;
-        for (int64_t kx = 0; kx < p.kw; ++kx)
-          acc = _mm512_fmadd_ps(_mm512_set1_ps(w[ky * p.kw + kx]), load_strided(xr + kx * p.dw, p.sw), acc);
-      }
-      _mm512_mask_storeu_ps(yr + ox, tail_mask(p.OW - ox), activate(_mm512_add_ps(acc, vb), act));
-    }
-  }
+  if (p.sw == 1) return dw_plane_any<Vec, 1>(p, xp, w, bias, act, y);
+  dw_plane_any<Vec, 2>(p, xp, w, bias, act, y);
 }
 
 }  // namespace cnncore::kernels::avx512

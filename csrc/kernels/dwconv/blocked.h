@@ -1,10 +1,10 @@
 #pragma once
-// The 3x3 undilated depthwise convolution of a block of kLanes channels at once, for small
-// planes (a 7x7 plane fills 7 of 16 lanes when vectorised along its rows): the block's planes are
-// transposed into a zero-padded [rows][cols][kLanes] buffer, each output pixel is then nine
-// vector FMAs across the channels, and the results are transposed back into the NCHW planes.
-// Per output the arithmetic is dw_plane_3x3's (w0*x0, FMAs in (ky, kx) order, + bias, the
-// activation), so the two paths give bitwise the same values. Written once over V (avx2.cpp,
+// The KxK (3x3 or 5x5) undilated depthwise convolution of a block of kLanes channels at once, for
+// small planes (a 7x7 plane fills 7 of 16 lanes when vectorised along its rows): the block's
+// planes are transposed into a zero-padded [rows][cols][kLanes] buffer, each output pixel is then
+// K*K vector FMAs across the channels, and the results are transposed back into the NCHW planes.
+// Per output the arithmetic is the row kernels' (plane.h: w0*x0, FMAs in (ky, kx) order, + bias,
+// the activation), so the two paths give bitwise the same values. Written once over V (avx2.cpp,
 // avx512.cpp); the anonymous namespace gives each ISA its own copy.
 #include <cstdint>
 #include <cstring>
@@ -16,12 +16,12 @@ namespace {
 
 // V provides what dw_plane_3x3 uses plus zero(), load(p), load_n(p, n) (the first n lanes,
 // zeros after), store(p, v) and transpose(T r[kLanes]) (afterwards r[j] lane i = r[i] lane j).
-template <class V, int S>
-void dw_blocked_3x3(const DwBlockParams& p, const float* x, const float* w, const float* bias, int nch, DwAct act,
-                    float* scratch, float* y) {
+template <class V, int K, int S>
+void dw_blocked(const DwBlockParams& p, const float* x, const float* w, const float* bias, int nch, DwAct act,
+                float* scratch, float* y) {
   using T = typename V::T;
   constexpr int L = V::kLanes;
-  const int64_t Hp = (p.OH - 1) * S + 3, Wp = (p.OW - 1) * S + 3;
+  const int64_t Hp = (p.OH - 1) * S + K, Wp = (p.OW - 1) * S + K;
   float* xin = scratch;                 // [Hp][Wp][L], zero border
   float* xout = scratch + Hp * Wp * L;  // [OH][OW][L]
   std::memset(xin, 0, static_cast<size_t>(Hp * Wp * L) * sizeof(float));
@@ -36,27 +36,19 @@ void dw_blocked_3x3(const DwBlockParams& p, const float* x, const float* w, cons
     }
   }
   alignas(64) float lanes[L];
-  T wv[9];
-  for (int t = 0; t < 9; ++t) {
-    for (int l = 0; l < L; ++l) lanes[l] = l < nch ? w[l * 9 + t] : 0.f;
+  T wv[K * K];
+  for (int t = 0; t < K * K; ++t) {
+    for (int l = 0; l < L; ++l) lanes[l] = l < nch ? w[l * K * K + t] : 0.f;
     wv[t] = V::load(lanes);
   }
   const T vb = V::load_n(bias, nch);
   for (int64_t oy = 0; oy < p.OH; ++oy) {
     const float* r0 = xin + oy * S * Wp * L;
-    const float* r1 = r0 + Wp * L;
-    const float* r2 = r1 + Wp * L;
     for (int64_t ox = 0; ox < p.OW; ++ox) {
-      const int64_t o = ox * S * L;
-      T acc = V::mul(wv[0], V::load(r0 + o));
-      acc = V::fma(wv[1], V::load(r0 + o + L), acc);
-      acc = V::fma(wv[2], V::load(r0 + o + 2 * L), acc);
-      acc = V::fma(wv[3], V::load(r1 + o), acc);
-      acc = V::fma(wv[4], V::load(r1 + o + L), acc);
-      acc = V::fma(wv[5], V::load(r1 + o + 2 * L), acc);
-      acc = V::fma(wv[6], V::load(r2 + o), acc);
-      acc = V::fma(wv[7], V::load(r2 + o + L), acc);
-      acc = V::fma(wv[8], V::load(r2 + o + 2 * L), acc);
+      const float* o = r0 + ox * S * L;
+      T acc = V::mul(wv[0], V::load(o));
+#pragma GCC unroll 25
+      for (int t = 1; t < K * K; ++t) acc = V::fma(wv[t], V::load(o + (t / K * Wp + t % K) * L), acc);
       V::store(xout + (oy * p.OW + ox) * L, V::activate(V::add(acc, vb), act));
     }
   }

@@ -28,18 +28,18 @@ struct DwAct {
 using DwFn = void (*)(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y);
 using DwSupportsFn = bool (*)(const DwParams& p);
 
-/// A block of up to `lanes` channels of a 3x3 undilated depthwise convolution at stride 1 or 2,
-/// read straight from NCHW planes (no padded copy): x points at the block's first input plane
-/// (planes in_plane apart), w at its first 3x3 filter, bias at its first bias, y at its first
-/// output plane. scratch holds blocked_scratch_floats(p, lanes) floats. Bitwise what DwFn gives
-/// for each plane. For small planes, where a row fills few lanes.
+/// A block of up to `lanes` channels of a k x k (3 or 5) undilated depthwise convolution at
+/// stride 1 or 2, read straight from NCHW planes (no padded copy): x points at the block's first
+/// input plane (planes in_plane apart), w at its first filter, bias at its first bias, y at its
+/// first output plane. scratch holds blocked_scratch_floats(p, lanes) floats. Bitwise what DwFn
+/// gives for each plane. For small planes, where a row fills few lanes.
 struct DwBlockParams {
-  int64_t H, W, OH, OW, sh, pt, pl, in_plane;
+  int64_t H, W, OH, OW, sh, pt, pl, in_plane, k;
 };
 using DwBlockedFn = void (*)(const DwBlockParams& p, const float* x, const float* w, const float* bias, int nch,
                              DwAct act, float* scratch, float* y);
 inline int64_t blocked_scratch_floats(const DwBlockParams& p, int lanes) {
-  return ((p.OH - 1) * p.sh + 3) * ((p.OW - 1) * p.sh + 3) * lanes + p.OH * p.OW * lanes;
+  return ((p.OH - 1) * p.sh + p.k) * ((p.OW - 1) * p.sh + p.k) * lanes + p.OH * p.OW * lanes;
 }
 
 struct DwConv {

@@ -1,10 +1,11 @@
 #pragma once
-// The 3x3 undilated depthwise plane (nearly every depthwise layer in practice), written once
-// over a vector type V (see avx2.cpp, avx512.cpp): the nine weights stay in registers, taps are
+// Depthwise planes along rows, written once over a vector type V (see avx2.cpp, avx512.cpp).
+// The 3x3 undilated plane (most depthwise layers): the nine weights stay in registers, taps are
 // unrolled, and two output rows are made per pass, so the input rows they share are loaded once
 // (at stride 1, four rows feed two outputs instead of six). Per output, in (ky, kx) order:
-// w0*x0, then fused multiply-adds, then + bias, then the activation. Included only by the files
-// of this family; the anonymous namespace gives each ISA its own copy.
+// w0*x0, then fused multiply-adds, then + bias, then the activation. Any other window (5x5 in
+// EfficientNet and MobileNetV3, dilated ones) at stride 1 or 2: the same sum, taps in loops.
+// Included only by the files of this family; the anonymous namespace gives each ISA its own copy.
 #include <cstdint>
 
 #include "kernels/dwconv/dwconv.h"
@@ -75,6 +76,28 @@ void dw_plane_3x3(const DwParams& p, const float* xp, const float* w, float bias
       taps(r + p.ldx + o, x1);
       taps(r + 2 * p.ldx + o, x2);
       V::store(ya + ox, dot(x0, x1, x2), static_cast<int>(p.OW - ox < L ? p.OW - ox : L));
+    }
+  }
+}
+
+// Any window, column stride S (1 or 2), any row stride and dilation: per output vector, w0*x0,
+// fused multiply-adds over the other taps in (ky, kx) order, + bias, the activation.
+template <class V, int S>
+void dw_plane_any(const DwParams& p, const float* xp, const float* w, float bias, const DwAct& act, float* y) {
+  using T = typename V::T;
+  constexpr int L = V::kLanes;
+  const T vb = V::set1(bias);
+  for (int64_t oy = 0; oy < p.OH; ++oy) {
+    float* yr = y + oy * p.OW;
+    for (int64_t ox = 0; ox < p.OW; ox += L) {
+      const float* xo = xp + oy * p.sh * p.ldx + ox * S;
+      T acc = V::mul(V::set1(w[0]), V::template load<S>(xo));
+      for (int64_t ky = 0; ky < p.kh; ++ky) {
+        const float* xr = xo + ky * p.dh * p.ldx;
+        for (int64_t kx = ky == 0 ? 1 : 0; kx < p.kw; ++kx)
+          acc = V::fma(V::set1(w[ky * p.kw + kx]), V::template load<S>(xr + kx * p.dw), acc);
+      }
+      V::store(yr + ox, V::activate(V::add(acc, vb), act), static_cast<int>(p.OW - ox < L ? p.OW - ox : L));
     }
   }
 }
