@@ -136,10 +136,33 @@ void fuse_activation(Graph& g) {
   }
 }
 
+// x * sigmoid(x), as exporters write SiLU (two nodes, two passes over the tensor), becomes one
+// silu node, which fuse_activation can then move into the producer of x. Same values, except at
+// x = -inf, where silu gives its limit 0 instead of -inf * 0 = NaN.
+void fuse_silu(Graph& g) {
+  for (size_t mi = 0; mi < g.nodes.size(); ++mi) {
+    Node& mul = g.nodes[mi];
+    if (mul.op != "mul" || mul.inputs.size() != 2) continue;
+    for (int side = 0; side < 2; ++side) {
+      const std::string s = mul.inputs[side], x = mul.inputs[1 - side];
+      const int si = producer(g, s);
+      if (si < 0 || g.nodes[si].op != "sigmoid" || g.nodes[si].inputs[0] != x || !Uses(g).single_internal_use(s))
+        continue;
+      mul.op = "silu";
+      mul.inputs = {x};
+      mul.attrs.clear();
+      g.nodes.erase(g.nodes.begin() + si);
+      if (si < static_cast<int>(mi)) --mi;
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 void optimize(Graph& g, const std::map<std::string, Shape>& shapes) {
   fold_batchnorm(g);
+  fuse_silu(g);
   fuse_residual(g, shapes);
   fuse_activation(g);
 }

@@ -495,6 +495,34 @@ def test_depthwise_small_and_large_planes_with_residual(hw, stride, act, k, isa)
     assert_close(fused, want, 4 * reduction_atol(k * k + 21, np.abs(x).max(), 1.0), desc=f"depthwise {k}x{k} {hw} s{stride}")
 
 
+class _ConvSiluByHand(cc.nn.Module):
+    """SiLU as exporters write it: x * sigmoid(x), in either operand order."""
+
+    def __init__(self, flip):
+        super().__init__()
+        self.conv = cc.nn.Conv2d(6, 10, 3, padding=1)
+        self.flip = flip
+
+    def forward(self, x):
+        h = self.conv(x)
+        return F.sigmoid(h) * h if self.flip else h * F.sigmoid(h)
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_sigmoid_times_input_fuses_into_silu(flip, isa):
+    """x * sigmoid(x) becomes one silu node, fused into the conv: the same bits as the unfused
+    sigmoid and mul for finite values (NaN included)."""
+    cc.manual_seed(9)
+    model = _ConvSiluByHand(flip).to_model()
+    x = rand(np.random.default_rng(4), 2, 6, 11, 9, scale=3.0)
+    x[1, 2, 5, 5] = np.nan
+    nodes = model.optimized_graph(x.shape)["nodes"]
+    assert [(n["op"], n["attrs"].get("activation")) for n in nodes] == [("conv2d", "silu")]
+    fused = model(x)
+    model.set_optimize(False)
+    np.testing.assert_array_equal(model(x), fused)
+
+
 @pytest.mark.parametrize("act", ["relu", "relu6"])
 def test_winograd_fused_activation_is_bitwise_the_separate_op(act, monkeypatch):
     """ReLU/ReLU6 after a Winograd conv runs inside the output transform; the unfused graph runs
