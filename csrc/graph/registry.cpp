@@ -350,6 +350,13 @@ CompiledNode permute(const CompileCtx& c) {
   return {plan.out, 0, [plan](const float* const* in, float* y) { ops::run_permute(plan, in[0], y); }};
 }
 
+CompiledNode slice(const CompileCtx& c) {
+  Attrs a(c.node);
+  const auto plan = ops::plan_slice(c.shapes[0], a.ints("starts", {}), a.ints("ends", {}), a.ints("axes", {}),
+                                    a.ints("steps", {}));
+  return {plan.view.out, 0, [plan](const float* const* in, float* y) { ops::run_slice(plan, in[0], y); }};
+}
+
 CompiledNode pad(const CompileCtx& c) {
   Attrs a(c.node);
   const auto plan = ops::plan_pad(c.shapes[0], a.ints("pads", {}), static_cast<float>(a.f("value", 0.0)));
@@ -428,6 +435,7 @@ const OpDef kOps[] = {
     {"dropout", 1, 1, identity},
     {"permute", 1, 1, permute},
     {"pad", 1, 1, pad},
+    {"slice", 1, 1, slice},
     {"resize_nearest", 1, 1, resize_nearest},
     {"embedding", 2, 2, embedding},
 };

@@ -109,6 +109,18 @@ struct PermutePlan {
 PermutePlan plan_permute(const Shape& x, const std::vector<int64_t>& perm);
 void run_permute(const PermutePlan& plan, const float* x, float* y);
 
+/// ONNX Slice with constant bounds: along each listed axis, elements start, start + step, ...
+/// up to (not including) end. Negative starts/ends count from the end; both are clamped as ONNX
+/// does ([0, dim] for a positive step, [-1, dim - 1] for a negative one); steps are non-zero.
+/// Axes not listed are kept whole. Runs as a permute-style copy of a strided view.
+struct SlicePlan {
+  PermutePlan view;    // output dims and the input strides along them
+  int64_t offset = 0;  // the first element, in elements from x
+};
+SlicePlan plan_slice(const Shape& x, const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
+                     const std::vector<int64_t>& axes, const std::vector<int64_t>& steps);
+void run_slice(const SlicePlan& plan, const float* x, float* y);
+
 /// Constant padding: pads = begin values for every dim, then end values (ONNX order), >= 0.
 struct PadPlan {
   Shape in, out;

@@ -125,6 +125,49 @@ PermutePlan plan_permute(const Shape& x, const std::vector<int64_t>& perm) {
   return p;
 }
 
+SlicePlan plan_slice(const Shape& x, const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
+                     const std::vector<int64_t>& axes_in, const std::vector<int64_t>& steps_in) {
+  const int rank = static_cast<int>(x.size());
+  const size_t n = starts.size();
+  std::vector<int64_t> axes = axes_in, steps = steps_in;
+  if (axes.empty())
+    for (size_t i = 0; i < n; ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(n, 1);
+  if (ends.size() != n || axes.size() != n || steps.size() != n)
+    throw InvalidArgument("slice: starts, ends, axes and steps must have the same length, got " + str(int64_t(n)) +
+                          ", " + str(int64_t(ends.size())) + ", " + str(int64_t(axes.size())) + ", " +
+                          str(int64_t(steps.size())));
+  Shape strides(rank, 1);
+  for (int i = rank - 2; i >= 0; --i) strides[i] = strides[i + 1] * x[i + 1];
+  SlicePlan p;
+  p.view.out = x;
+  p.view.in_strides = strides;
+  std::vector<bool> seen(rank, false);
+  for (size_t i = 0; i < n; ++i) {
+    const int a = core::normalize_axis(static_cast<int>(axes[i]), rank, "slice");
+    if (seen[a]) throw InvalidArgument("slice: axis " + str(axes[i]) + " is listed twice");
+    seen[a] = true;
+    const int64_t d = x[a], step = steps[i];
+    if (step == 0) throw InvalidArgument("slice: step must not be 0 (axis " + str(axes[i]) + ")");
+    int64_t b = starts[i] < 0 ? starts[i] + d : starts[i], e = ends[i] < 0 ? ends[i] + d : ends[i];
+    if (step > 0) {
+      b = std::clamp<int64_t>(b, 0, d);
+      e = std::clamp<int64_t>(e, 0, d);
+    } else {
+      b = std::clamp<int64_t>(b, -1, d - 1);
+      e = std::clamp<int64_t>(e, -1, d - 1);
+    }
+    const int64_t len = step > 0 ? (e > b ? (e - b + step - 1) / step : 0) : (b > e ? (b - e - step - 1) / -step : 0);
+    p.view.out[a] = len;
+    p.view.in_strides[a] = strides[a] * step;
+    if (len > 0) p.offset += b * strides[a];
+  }
+  core::checked_numel(p.view.out, "slice");
+  return p;
+}
+
+void run_slice(const SlicePlan& p, const float* x, float* y) { run_permute(p.view, x + p.offset, y); }
+
 void run_permute(const PermutePlan& p, const float* x, float* y) {
   const int rank = static_cast<int>(p.out.size());
   const int64_t n = core::checked_numel(p.out, "permute");

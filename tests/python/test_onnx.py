@@ -21,7 +21,7 @@ SUPPORTED_OPS = {
     "LeakyRelu", "PRelu", "Elu", "Selu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Clip", "Gelu", "Softplus",
     "Softmax", "LogSoftmax", "BatchNormalization", "LRN", "Add", "Sub", "Mul", "Div", "Max", "Min", "Concat", "Flatten",
     "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Pad", "Dropout", "Identity", "Constant", "Shape", "Gather",
-    "ReduceMean", "ReduceMax", "Resize", "Upsample"}
+    "ReduceMean", "ReduceMax", "Resize", "Upsample", "Slice", "Split"}
 
 # Backend cases that raise UnsupportedError by design, with the reason (docs/onnx.md keeps this list).
 EXCLUDED = {
@@ -152,6 +152,39 @@ def test_zoo_exported_from_pytorch(name, shape, kw, torch):
         if sess is not None:
             ref = sess.run(None, {"input": x.numpy()})[0]
             assert np.abs(got - ref).max() <= 2e-4 * scale, f"{name} batch {batch} vs onnxruntime"
+
+
+def test_channel_split_and_shuffle_exported_from_pytorch(torch):
+    """ShuffleNetV2's unit: chunk (exported as Slice with bounds from shape arithmetic), concat,
+    channel shuffle (reshape, transpose, reshape), plus a strided and a reversed crop; batch 1 and
+    3 (the batch is dynamic in the export)."""
+    if torch is None:
+        pytest.skip("PyTorch is needed to export the model")
+    nn = torch.nn
+
+    class Unit(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.branch = nn.Sequential(nn.Conv2d(8, 8, 1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1, groups=8))
+
+        def forward(self, x):
+            a, b = x.chunk(2, dim=1)
+            out = torch.cat((a, self.branch(b)), 1)
+            n, c, h, w = out.shape
+            out = out.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
+            return out[:, :, 1::2, :] + out[:, :, 1::2, :].flip(3)
+
+    torch.manual_seed(3)
+    tm = Unit().eval()
+    data = _export(tm, torch.randn(1, 16, 9, 10))
+    model = cc.load_onnx(data)
+    for batch in (1, 3):
+        x = torch.randn(batch, 16, 9, 10)
+        with torch.no_grad():
+            want = tm(x).numpy()
+        got = model(x.numpy())
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
 # ----------------------------------------------------------------------------- hand-built models

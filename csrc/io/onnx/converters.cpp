@@ -541,7 +541,19 @@ void Importer::cast() {
 }
 
 void Importer::slice() {
-  if (!is_int(0)) unsupported("Slice of float data");
+  if (!is_int(0)) {  // float data: a slice node with the bounds as attributes
+    const std::string x = fval(0);
+    auto bound = [&](size_t i, const char* attr) -> Shape {
+      if (opset_ < 10) return aints(attr, {});
+      if (!has(i)) return {};
+      const IntConst& c = int_in(i, attr);
+      if (c.v[0] != c.v[1]) unsupported(std::string("Slice of float data whose ") + attr + " depend on the input size");
+      return c.v[0];
+    };
+    emit("slice", {x}, {{"starts", bound(1, "starts")}, {"ends", bound(2, "ends")}, {"axes", bound(3, "axes")},
+                       {"steps", bound(4, "steps")}}, out0());
+    return;
+  }
   const IntConst& d = int_in(0, "data");
   if (d.dims.size() != 1) unsupported("Slice of multi-dimensional integer data");
   auto arg = [&](size_t i, const char* attr, int w) -> std::vector<int64_t> {
@@ -562,6 +574,35 @@ void Importer::slice() {
   IntConst& c = ints_[out0()];
   c.dims = {static_cast<int64_t>(c.v[0].size())};
   if (c.v[0].size() != c.v[1].size()) unsupported("Slice whose length depends on the input size");
+}
+
+// Split into slices along one axis: sizes from the 'split' input (opset 13+) or attribute, else
+// equal parts (opset 18: num_outputs parts of ceil(dim / n), the last one smaller).
+void Importer::split() {
+  const std::string x = fval(0);
+  const int64_t r = static_cast<int64_t>(shape(x, 0).size());
+  int64_t axis = ai("axis", 0);
+  if (axis < -r || axis >= r) throw InvalidArgument("onnx node '" + n_->name + "' (Split): axis out of range");
+  if (axis < 0) axis += r;
+  const int64_t d = shape(x, 0)[axis], n = static_cast<int64_t>(n_->outputs.size());
+  if (shape(x, 1)[axis] != d) unsupported("Split along a dim that depends on the input size");
+  Shape sizes = opset_ >= 13 ? (has(1) ? int_in(1, "split").v[0] : Shape{}) : aints("split", {});
+  if (sizes.empty()) {
+    const int64_t part = (d + n - 1) / n;
+    for (int64_t k = 0; k < n; ++k) sizes.push_back(std::max<int64_t>(0, std::min(part, d - k * part)));
+  }
+  int64_t total = 0;
+  for (int64_t v : sizes) total += v;
+  if (static_cast<int64_t>(sizes.size()) != n || total != d)
+    throw InvalidArgument("onnx node '" + n_->name + "' (Split): split sizes do not add up to the dim (" +
+                          std::to_string(d) + ") over " + std::to_string(n) + " outputs");
+  int64_t begin = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    if (!n_->outputs[k].empty())
+      emit("slice", {x}, {{"starts", Shape{begin}}, {"ends", Shape{begin + sizes[k]}}, {"axes", Shape{axis}}},
+           n_->outputs[k]);
+    begin += sizes[k];
+  }
 }
 
 void Importer::reduce() {

@@ -28,7 +28,7 @@ const std::map<std::string, Importer::Converter>& Importer::converters() {
       {"Pad", &Importer::pad}, {"Dropout", &Importer::identity}, {"Identity", &Importer::identity},
       {"Constant", &Importer::constant}, {"ConstantOfShape", &Importer::constant_of_shape},
       {"Shape", &Importer::shape_of}, {"Gather", &Importer::gather}, {"Cast", &Importer::cast},
-      {"Slice", &Importer::slice}, {"ReduceMean", &Importer::reduce}, {"ReduceMax", &Importer::reduce},
+      {"Slice", &Importer::slice}, {"Split", &Importer::split}, {"ReduceMean", &Importer::reduce}, {"ReduceMax", &Importer::reduce},
       {"Resize", &Importer::resize}, {"Upsample", &Importer::resize}};
   return m;
 }

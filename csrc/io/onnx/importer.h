@@ -162,6 +162,7 @@ class Importer {
   void gather();
   void cast();
   void slice();
+  void split();
   void reduce();
   void resize();
 
