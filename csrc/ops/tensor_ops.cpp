@@ -93,14 +93,20 @@ ConcatPlan plan_concat(const std::vector<Shape>& xs, int axis) {
 }
 
 void run_concat(const ConcatPlan& p, const std::vector<const float*>& xs, float* y) {
-  if (p.outer * p.total * p.inner == 0) return;
-  core::parallel_for(p.outer, grain(p.total * p.inner), [&](int64_t o0, int64_t o1) {
-    for (int64_t o = o0; o < o1; ++o) {
-      float* dst = y + o * p.total * p.inner;
-      for (size_t k = 0; k < xs.size(); ++k) {
-        const int64_t chunk = p.dims[k] * p.inner;
-        if (chunk) std::memcpy(dst, xs[k] + o * chunk, static_cast<size_t>(chunk) * sizeof(float));
-        dst += chunk;
+  const int64_t row = p.total * p.inner;  // one outer index's output
+  if (p.outer * row == 0) return;
+  // Tasks are pieces of an output row, so a batch-1 concat (one row) still splits over threads.
+  constexpr int64_t kPiece = 1 << 15;
+  const int64_t pieces = (row + kPiece - 1) / kPiece, len = (row + pieces - 1) / pieces;
+  core::parallel_for(p.outer * pieces, grain(len), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t o = t / pieces, j0 = t % pieces * len, j1 = std::min(row, j0 + len);
+      float* dst = y + o * row;
+      int64_t at = 0;  // where input k starts in the row
+      for (size_t k = 0; k < xs.size() && at < j1; ++k) {
+        const int64_t chunk = p.dims[k] * p.inner, a = std::max(j0, at), b = std::min(j1, at + chunk);
+        if (a < b) std::memcpy(dst + a, xs[k] + o * chunk + (a - at), static_cast<size_t>(b - a) * sizeof(float));
+        at += chunk;
       }
     }
   });

@@ -88,7 +88,9 @@ def test_binary_scalars():
 
 
 @pytest.mark.parametrize("shapes,dim", [([(2, 3, 4), (2, 5, 4)], 1), ([(1, 2), (3, 2), (1, 2)], 0),
-                                        ([(2, 3), (2, 0)], -1), ([(2, 64, 28, 28), (2, 128, 28, 28), (2, 32, 28, 28)], 1)])
+                                        ([(2, 3), (2, 0)], -1), ([(2, 64, 28, 28), (2, 128, 28, 28), (2, 32, 28, 28)], 1),
+                                        # batch 1: one output row cut into pieces across the inputs' edges
+                                        ([(1, 7, 61, 67), (1, 0, 61, 67), (1, 13, 61, 67), (1, 1, 61, 67)], 1)])
 def test_concat(shapes, dim):
     rng = np.random.default_rng(len(shapes))
     xs = [rand(rng, *s) for s in shapes]
