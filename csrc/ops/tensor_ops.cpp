@@ -185,20 +185,28 @@ void run_permute(const PermutePlan& p, const float* x, float* y) {
 }
 
 namespace {
-// Visits every row (all dims but the last) of `shape`: fn(row index, multi-index of the row).
+// Visits every row (all dims but the last) of `shape`, in parallel: fn(row index, multi-index of
+// the row) must write only its own row.
 template <class Fn>
 void for_each_row(const Shape& shape, Fn fn) {
   const int rank = static_cast<int>(shape.size());
   const int64_t rows = rank ? core::checked_numel(shape, "rows") / std::max<int64_t>(shape[rank - 1], 1) : 1;
   if (rank && shape[rank - 1] == 0) return;
-  std::vector<int64_t> idx(std::max(rank - 1, 0), 0);
-  for (int64_t r = 0; r < rows; ++r) {
-    fn(r, idx);
-    for (int i = rank - 2; i >= 0; --i) {
-      if (++idx[i] < shape[i]) break;
-      idx[i] = 0;
+  // Rows in parallel (fn writes its own row); each range finds its first index, then steps.
+  core::parallel_for(rows, grain(rank ? shape[rank - 1] : 1), [&](int64_t r0, int64_t r1) {
+    std::vector<int64_t> idx(std::max(rank - 1, 0), 0);
+    for (int64_t i = rank - 2, rem = r0; i >= 0; --i) {
+      idx[i] = rem % shape[i];
+      rem /= shape[i];
     }
-  }
+    for (int64_t r = r0; r < r1; ++r) {
+      fn(r, idx);
+      for (int i = rank - 2; i >= 0; --i) {
+        if (++idx[i] < shape[i]) break;
+        idx[i] = 0;
+      }
+    }
+  });
 }
 
 Shape strides_of(const Shape& s) {
