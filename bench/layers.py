@@ -7,8 +7,8 @@ Each layer gets random weights (seed 0) shared by all engines: cnncore runs a co
 model, ONNX Runtime and OpenVINO (INFERENCE_PRECISION_HINT=f32) a one-node ONNX graph, PyTorch
 the functional op. Peers that are not installed are skipped with a note. Convolutions report
 GFLOP/s and the percentage of the measured FMA peak at that thread count (a transposed
-convolution counts the FLOPs of its GEMM, C*H*W*K*kh*kw multiply-adds); pooling and LRN layers
-report GB/s of input read. The ratio is cnncore's median over the best peer's median, all in one
+convolution counts the FLOPs of its GEMM, C*H*W*K*kh*kw multiply-adds); pooling, LRN and
+softmax layers report GB/s of input read. The ratio is cnncore's median over the best peer's median, all in one
 run.
 """
 import os
@@ -48,6 +48,7 @@ LAYERS = {
     "avgpool_2x2_s2": ("avgpool", 256, 56, 56, 0, 2, 2, 0, 0),
     "convT_4x4_s2": ("convT", 128, 28, 28, 64, 4, 2, 1, 1),
     "lrn_googlenet": ("lrn", 192, 56, 56, 0, 5, 1, 0, 0),  # size 5, alpha 1e-4, beta 0.75, k 1
+    "softmax_c21": ("softmax", 21, 128, 128, 0, 0, 0, 0, 0),  # a segmentation head: 21 classes per pixel
 }
 
 
@@ -67,6 +68,9 @@ def onnx_layer(spec, w, b, batch):
         op = "Conv" if kind == "conv" else "ConvTranspose"
         node = helper.make_node(op, ["input", "w", "b"], ["output"], group=g, **attrs)
         inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")]
+    elif kind == "softmax":
+        node = helper.make_node("Softmax", ["input"], ["output"], axis=1)
+        inits = []
     elif kind == "lrn":  # ONNX's alpha is PyTorch's (both divide by size)
         node = helper.make_node("LRN", ["input"], ["output"], size=k, alpha=1e-4, beta=0.75, bias=1.0)
         inits = []
@@ -136,11 +140,14 @@ def main():
         elif kind == "lrn":
             layer = cc.nn.LocalResponseNorm(k, alpha=1e-4, beta=0.75, k=1.0)
             w = b = None
+        elif kind == "softmax":
+            layer = cc.nn.Softmax(dim=1)
+            w = b = None
         else:
             layer = cc.nn.MaxPool2d(k, stride=s, padding=p)
             w = b = None
         model = layer.to_model()
-        OH, OW = (H, W) if kind == "lrn" else (out_size(H, k, s, p, kind == "convT"), out_size(W, k, s, p, kind == "convT"))
+        OH, OW = (H, W) if kind in ("lrn", "softmax") else (out_size(H, k, s, p, kind == "convT"), out_size(W, k, s, p, kind == "convT"))
         for batch in args.batch:
             x = rng.standard_normal((batch, C, H, W)).astype(np.float32)
             # conv: FLOPs (2 per multiply-add); pool: bytes of input read
@@ -171,6 +178,8 @@ def main():
                         fn = lambda: torch.nn.functional.avg_pool2d(tx, k, stride=s, padding=p)  # noqa: E731
                     elif kind == "lrn":
                         fn = lambda: torch.nn.functional.local_response_norm(tx, k, 1e-4, 0.75, 1.0)  # noqa: E731
+                    elif kind == "softmax":
+                        fn = lambda: torch.softmax(tx, 1)  # noqa: E731
                     else:
                         fn = lambda: torch.nn.functional.max_pool2d(tx, k, stride=s, padding=p)  # noqa: E731
                     with torch.no_grad():

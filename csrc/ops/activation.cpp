@@ -1,7 +1,7 @@
 // Activation ops, prelu, softmax / log_softmax.
 #include <cmath>
 
-#include "kernels/norm/norm.h"
+#include "kernels/softmax/softmax.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -92,10 +92,17 @@ SoftmaxPlan plan_softmax(const Shape& x, int axis, bool log) {
 
 void run_softmax(const SoftmaxPlan& p, const float* x, float* y) {
   if (p.outer * p.len * p.inner == 0) return;
-  core::parallel_for(p.outer * p.inner, grain(p.len), [&](int64_t l0, int64_t l1) {
-    for (int64_t l = l0; l < l1; ++l) {
-      const int64_t off = (l / p.inner) * p.len * p.inner + l % p.inner;
-      kernels::ref::softmax_lane(x + off, y + off, p.len, p.inner, p.log);
+  const auto& k = core::select_kernel(
+      "softmax", kernels::kSoftmaxKernels, [](const core::Kernel<kernels::SoftmaxFn>&) -> const char* { return nullptr; },
+      [&] { return "softmax:len" + str(p.len) + "_inner" + str(p.inner); });
+  // A task is one lane (inner 1: a contiguous row) or a group of side-by-side lanes, one per
+  // vector lane of the kernel.
+  const int64_t group = p.inner == 1 ? 1 : kernels::softmax_lanes_per_call(k.isa);
+  const int64_t groups = (p.inner + group - 1) / group;
+  core::parallel_for(p.outer * groups, grain(p.len * group), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t o = t / groups, j0 = t % groups * group, off = o * p.len * p.inner + j0;
+      k.fn(x + off, y + off, p.len, p.inner, std::min(group, p.inner - j0), p.log);
     }
   });
 }

@@ -3,7 +3,7 @@
 The eltwise family has AVX2/AVX-512 variants for the piecewise-linear activations, which use the
 reference's exact arithmetic (every ISA level gives the same bits), and for sigmoid, SiLU, tanh
 and tanh-GELU (a vector exp; AVX2 and AVX-512 give the same bits, within a few float roundings of
-the reference)."""
+the reference). Softmax has SIMD variants too (float sums, within the tolerance below)."""
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -131,7 +131,10 @@ def test_inplace_activation_writes_input():
 
 
 @pytest.mark.parametrize("shape,dim", [((5,), 0), ((3, 10), 1), ((3, 10), 0), ((2, 3, 4, 5), 1), ((2, 3, 4, 5), -1),
-                                       ((2, 1000), -1), ((4, 1, 3), 1)])
+                                       ((2, 1000), -1), ((4, 1, 3), 1),
+                                       # side-by-side lanes: a segmentation head's 21 classes over
+                                       # 17x19 pixels (vector tails), and fewer lanes than a vector
+                                       ((1, 21, 17, 19), 1), ((2, 37, 5), 1), ((3, 77), -1)])
 def test_softmax(shape, dim, torch):
     rng = np.random.default_rng(len(shape) + dim)
     x = rand(rng, *shape, scale=10.0)
@@ -148,6 +151,27 @@ def test_softmax_is_numerically_stable():
     assert np.isfinite(y).all()
     assert_close(y, ref.softmax(x, 1), 1e-6, 1e-5)
     assert np.isfinite(F.log_softmax(x, 1)).all()
+
+
+@pytest.mark.parametrize("shape,dim", [((4, 40), 1), ((2, 9, 20), 1)])
+def test_softmax_special_values_match_the_reference(shape, dim):
+    """-inf entries, a lane of only -inf, a NaN and +inf: every ISA as the scalar reference."""
+    rng = np.random.default_rng(2)
+    x = rand(rng, *shape, scale=5.0)
+    x.flat[::7] = -np.inf
+    if x.ndim == 2:
+        x[0] = -np.inf  # one whole row
+    else:
+        x[1, :, 3] = -np.inf  # one whole side-by-side lane
+    x.flat[5] = np.nan
+    x.flat[11] = np.inf
+    outs = {}
+    for isa in ISAS:
+        cc.set_max_isa(isa)
+        outs[isa] = (F.softmax(x, dim), F.log_softmax(x, dim))
+    for isa in ISAS:
+        for got, want in zip(outs[isa], outs["scalar"]):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, equal_nan=True, err_msg=f"{isa} {shape}")
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

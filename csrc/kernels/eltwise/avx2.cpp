@@ -9,31 +9,6 @@
 namespace cnncore::kernels::avx2 {
 namespace {
 
-struct V256 {
-  using T = __m256;
-  using M = __m256;
-  static T set1(float f) { return _mm256_set1_ps(f); }
-  static T add(T a, T b) { return _mm256_add_ps(a, b); }
-  static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
-  static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
-  static T div(T a, T b) { return _mm256_div_ps(a, b); }
-  static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
-  static T min(T a, T b) { return _mm256_min_ps(a, b); }
-  static T max(T a, T b) { return _mm256_max_ps(a, b); }
-  static T abs(T a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.f), a); }
-  static T neg(T a) { return _mm256_xor_ps(_mm256_set1_ps(-0.f), a); }
-  static T round(T a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static T exp2i(T n) {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
-  }
-  static M lt(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
-  static M eq(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
-  static T select(M m, T a, T b) { return _mm256_blendv_ps(b, a, m); }
-  static T copysign(T mag, T sgn) {
-    const __m256 s = _mm256_set1_ps(-0.f);
-    return _mm256_or_ps(_mm256_andnot_ps(s, mag), _mm256_and_ps(s, sgn));
-  }
-};
 
 template <Activation K>
 inline __m256 act(__m256 v, __m256 a, __m256 b) {
@@ -53,13 +28,13 @@ inline __m256 act(__m256 v, __m256 a, __m256 b) {
     const __m256 keep = _mm256_cmp_ps(t, zero, _CMP_NLE_UQ);
     return _mm256_and_ps(keep, _mm256_mul_ps(v, _mm256_min_ps(_mm256_set1_ps(1.f), t)));
   } else if constexpr (K == Activation::sigmoid) {
-    return vsigmoid<V256>(v);
+    return vsigmoid<VecF>(v);
   } else if constexpr (K == Activation::silu) {
-    return vsilu<V256>(v);
+    return vsilu<VecF>(v);
   } else if constexpr (K == Activation::tanh) {
-    return vtanh<V256>(v);
+    return vtanh<VecF>(v);
   } else if constexpr (K == Activation::gelu_tanh) {
-    return vgelu_tanh<V256>(v);
+    return vgelu_tanh<VecF>(v);
   } else {
     return v;
   }

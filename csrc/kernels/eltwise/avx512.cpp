@@ -5,35 +5,11 @@
 
 #include "kernels/eltwise/eltwise.h"
 #include "kernels/eltwise/transcendental.h"
+#include "kernels/simd/avx512.h"
 
 namespace cnncore::kernels::avx512 {
 namespace {
 
-struct V512 {
-  using T = __m512;
-  using M = __mmask16;
-  static T set1(float f) { return _mm512_set1_ps(f); }
-  static T add(T a, T b) { return _mm512_add_ps(a, b); }
-  static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
-  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
-  static T div(T a, T b) { return _mm512_div_ps(a, b); }
-  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
-  static T min(T a, T b) { return _mm512_min_ps(a, b); }
-  static T max(T a, T b) { return _mm512_max_ps(a, b); }
-  static T abs(T a) { return _mm512_abs_ps(a); }
-  static T neg(T a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN))); }
-  static T round(T a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static T exp2i(T n) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
-  }
-  static M lt(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
-  static M eq(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
-  static T select(M m, T a, T b) { return _mm512_mask_blend_ps(m, b, a); }
-  static T copysign(T mag, T sgn) {
-    const __m512i s = _mm512_set1_epi32(INT32_MIN);
-    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(s, _mm512_castps_si512(sgn), _mm512_castps_si512(mag), 0xCA));  // s ? sgn : mag, per bit
-  }
-};
 
 template <Activation K>
 inline __m512 act(__m512 v, __m512 a, __m512 b) {
@@ -52,13 +28,13 @@ inline __m512 act(__m512 v, __m512 a, __m512 b) {
     // as the reference: 0 where t <= 0 (NLE_UQ keeps NaN lanes, which then propagate)
     return _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(t, zero, _CMP_NLE_UQ), v, _mm512_min_ps(_mm512_set1_ps(1.f), t));
   } else if constexpr (K == Activation::sigmoid) {
-    return vsigmoid<V512>(v);
+    return vsigmoid<VecF>(v);
   } else if constexpr (K == Activation::silu) {
-    return vsilu<V512>(v);
+    return vsilu<VecF>(v);
   } else if constexpr (K == Activation::tanh) {
-    return vtanh<V512>(v);
+    return vtanh<VecF>(v);
   } else if constexpr (K == Activation::gelu_tanh) {
-    return vgelu_tanh<V512>(v);
+    return vgelu_tanh<VecF>(v);
   } else {
     return v;
   }

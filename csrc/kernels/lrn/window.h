@@ -2,8 +2,8 @@
 // The SIMD LRN of lrn.h, written once over a vector type V (avx2.cpp, avx512.cpp). Included only
 // by the files of this family; the anonymous namespace gives each ISA its own copy.
 //
-// V provides: T, L (lanes), set1(f), load_n(p, n) (first n lanes, reading nothing past them),
-// store_n(p, v, n), fma(a, b, c) = a*b + c, mul, div, sqrt.
+// V (simd/avx2.h, simd/avx512.h VecF) provides: T, L (lanes), set1(f), load_n(p, n) (first n
+// lanes, reading nothing past them), store_n(p, v, n), fma(a, b, c) = a*b + c, mul, div, sqrt.
 #include <algorithm>
 #include <cstdint>
 

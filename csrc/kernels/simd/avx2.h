@@ -4,6 +4,7 @@
 // built for another ISA.
 #include <immintrin.h>
 
+#include <climits>
 #include <cstdint>
 
 namespace cnncore::kernels::avx2 {
@@ -43,6 +44,54 @@ inline void transpose8(__m256 r[8]) {
     r[4 + j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x31);
   }
 }
+
+/// Float vector adapter for the templates written once over a vector type (eltwise's
+/// transcendental.h, simd/vexp.h, softmax, lrn): arithmetic, compares as masks, tails, reductions.
+struct VecF {
+  using T = __m256;
+  using M = __m256;
+  static constexpr int64_t L = 8;
+  static T set1(float f) { return _mm256_set1_ps(f); }
+  static T load_n(const float* p, int64_t n) { return n >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, tail_mask(n)); }
+  static void store_n(float* p, T v, int64_t n) {
+    if (n >= 8)
+      _mm256_storeu_ps(p, v);
+    else
+      _mm256_maskstore_ps(p, tail_mask(n), v);
+  }
+  static M first_n(int64_t n) { return _mm256_castsi256_ps(tail_mask(n)); }
+  static float hmax(T a) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+  }
+  static float hsum(T a) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+  }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
+  static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm256_div_ps(a, b); }
+  static T sqrt(T a) { return _mm256_sqrt_ps(a); }
+  static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+  static T min(T a, T b) { return _mm256_min_ps(a, b); }
+  static T max(T a, T b) { return _mm256_max_ps(a, b); }
+  static T abs(T a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.f), a); }
+  static T neg(T a) { return _mm256_xor_ps(_mm256_set1_ps(-0.f), a); }
+  static T round(T a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static T exp2i(T n) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+  }
+  static M lt(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  static M eq(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+  static T select(M m, T a, T b) { return _mm256_blendv_ps(b, a, m); }
+  static T copysign(T mag, T sgn) {
+    const __m256 s = _mm256_set1_ps(-0.f);
+    return _mm256_or_ps(_mm256_andnot_ps(s, mag), _mm256_and_ps(s, sgn));
+  }
+};
 
 }  // namespace
 }  // namespace cnncore::kernels::avx2

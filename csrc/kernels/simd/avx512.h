@@ -2,6 +2,7 @@
 // Helpers for AVX-512 translation units only (see simd/avx2.h for why the anonymous namespace).
 #include <immintrin.h>
 
+#include <climits>
 #include <cstdint>
 
 namespace cnncore::kernels::avx512 {
@@ -45,6 +46,41 @@ inline void transpose16(__m512 r[16]) {
     r[12 + j] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
   }
 }
+
+/// Float vector adapter for the templates written once over a vector type (eltwise's
+/// transcendental.h, simd/vexp.h, softmax, lrn): arithmetic, compares as masks, tails, reductions.
+struct VecF {
+  using T = __m512;
+  using M = __mmask16;
+  static constexpr int64_t L = 16;
+  static T set1(float f) { return _mm512_set1_ps(f); }
+  static T load_n(const float* p, int64_t n) { return n >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(tail_mask(n), p); }
+  static void store_n(float* p, T v, int64_t n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
+  static M first_n(int64_t n) { return tail_mask(n); }
+  static float hmax(T a) { return _mm512_reduce_max_ps(a); }
+  static float hsum(T a) { return _mm512_reduce_add_ps(a); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
+  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm512_div_ps(a, b); }
+  static T sqrt(T a) { return _mm512_sqrt_ps(a); }
+  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static T min(T a, T b) { return _mm512_min_ps(a, b); }
+  static T max(T a, T b) { return _mm512_max_ps(a, b); }
+  static T abs(T a) { return _mm512_abs_ps(a); }
+  static T neg(T a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN))); }
+  static T round(T a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static T exp2i(T n) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
+  }
+  static M lt(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static M eq(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  static T select(M m, T a, T b) { return _mm512_mask_blend_ps(m, b, a); }
+  static T copysign(T mag, T sgn) {
+    const __m512i s = _mm512_set1_epi32(INT32_MIN);
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(s, _mm512_castps_si512(sgn), _mm512_castps_si512(mag), 0xCA));  // s ? sgn : mag, per bit
+  }
+};
 
 }  // namespace
 }  // namespace cnncore::kernels::avx512
