@@ -6,26 +6,9 @@ Quick start::
     F = cc.functional
     y = F.relu(F.conv2d(x, w, b, stride=1, padding=1))
 """
-import os as _os
-
-# GNU OpenMP reads its spin budget when the library loads, which importing _core does. Its default
-# (300,000 spins) let the worker thread fall asleep between the small parallel regions of one
-# run: ShuffleNetV2 at 2 threads took 10-14 ms on its first call after a 50 ms pause, against
-# 3.9 ms back to back (waking a sleeping thread is slow on a virtual machine). 3,000,000 keeps it
-# awake through a run (3.9-4.3 ms after the pause) and still sleeps between runs. A value the
-# user set, or a wait policy, is left alone, and the variable is removed again once the library
-# has read it, so child processes do not inherit it. C++ programs set GOMP_SPINCOUNT themselves.
-_spin = "GOMP_SPINCOUNT" not in _os.environ and "OMP_WAIT_POLICY" not in _os.environ
-if _spin:
-    _os.environ["GOMP_SPINCOUNT"] = "3000000"
-
 from . import errors
 from .errors import CnncoreError, DeviceError, InvalidArgumentError, ModelFormatError, UnsupportedError
 from . import _core
-
-if _spin:
-    del _os.environ["GOMP_SPINCOUNT"]
-del _spin
 from . import functional
 from . import nn
 from . import zoo

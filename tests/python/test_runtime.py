@@ -203,15 +203,3 @@ def test_conv_algorithm_choice_is_logged():
     assert "ih16" in lines[0] and "-> winograd F(4x4,3x3)" in lines[0]
     assert "ih7" in lines[1] and "-> gemm (fewer than 16 tiles" in lines[1]
     assert "-> gemm (weights packed per call" in lines[2]
-
-
-def test_openmp_spin_default_is_not_left_in_the_environment():
-    """Importing cnncore sets GNU OpenMP's spin budget for its own library load only: the variable
-    is gone afterwards (children do not inherit it), and a value the user set stays as it was."""
-    code = "import os, cnncore; print(os.environ.get('GOMP_SPINCOUNT'))"
-    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "None"
-    out = subprocess.run([sys.executable, "-c", code], env={**env, "GOMP_SPINCOUNT": "123"}, capture_output=True,
-                         text=True, check=True)
-    assert out.stdout.strip() == "123"
