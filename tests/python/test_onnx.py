@@ -187,6 +187,44 @@ def test_channel_split_and_shuffle_exported_from_pytorch(torch):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
+def test_efficientnet_block_exported_from_pytorch(torch):
+    """EfficientNet's MBConv as exporters write it: SiLU as Sigmoid and Mul (rewritten into one
+    SiLU fused into the convolution), a 5x5 depthwise convolution (by blocks of channels at 14x14,
+    by rows at 40x40) and a squeeze-excitation gate (a sigmoid fused into a 1x1 convolution, then a
+    broadcast Mul); batch 1 and 2."""
+    if torch is None:
+        pytest.skip("PyTorch is needed to export the model")
+    nn = torch.nn
+
+    class MBConv(nn.Module):
+        def __init__(self, c=24, h=96):
+            super().__init__()
+            self.exp = nn.Sequential(nn.Conv2d(c, h, 1, bias=False), nn.BatchNorm2d(h), nn.SiLU())
+            self.dw = nn.Sequential(nn.Conv2d(h, h, 5, padding=2, groups=h, bias=False), nn.BatchNorm2d(h), nn.SiLU())
+            self.se1, self.se2 = nn.Conv2d(h, 6, 1), nn.Conv2d(6, h, 1)
+            self.proj = nn.Sequential(nn.Conv2d(h, c, 1, bias=False), nn.BatchNorm2d(c))
+
+        def forward(self, x):
+            h = self.dw(self.exp(x))
+            g = torch.sigmoid(self.se2(nn.functional.silu(self.se1(h.mean((2, 3), keepdim=True)))))
+            return x + self.proj(h * g)
+
+    torch.manual_seed(4)
+    tm = MBConv().eval()
+    _randomize_bn(tm, 2)
+    for hw in (14, 40):
+        data = _export(tm, torch.randn(1, 24, hw, hw))
+        model = cc.load_onnx(data)
+        nodes = [(n["op"], n["attrs"].get("activation")) for n in model.optimized_graph((1, 24, hw, hw))["nodes"]]
+        assert nodes == [("conv2d", "silu"), ("conv2d", "silu"), ("adaptive_avg_pool2d", None), ("conv2d", "silu"),
+                         ("conv2d", "sigmoid"), ("mul", None), ("conv2d", None)], nodes
+        for batch in (1, 2):
+            x = torch.randn(batch, 24, hw, hw)
+            with torch.no_grad():
+                want = tm(x).numpy()
+            np.testing.assert_allclose(model(x.numpy()), want, rtol=1e-4, atol=1e-4, err_msg=f"{hw}x{hw} batch {batch}")
+
+
 # ----------------------------------------------------------------------------- hand-built models
 
 def _conv_model(w=None, extra_nodes=(), extra_inits=(), outputs=("y",), opset=17, name="y"):
