@@ -1,8 +1,8 @@
 """Activations, softmax and log_softmax against the oracle and PyTorch, at every ISA cap.
 
 The eltwise family has AVX2/AVX-512 variants for the piecewise-linear activations, which use the
-reference's exact arithmetic (every ISA level gives the same bits), and for sigmoid, SiLU, tanh
-and tanh-GELU (a vector exp; AVX2 and AVX-512 give the same bits, within a few float roundings of
+reference's exact arithmetic (every ISA level gives the same bits), and for sigmoid, SiLU, tanh,
+tanh-GELU and ELU/SELU (a vector exp; AVX2 and AVX-512 give the same bits, within a few float roundings of
 the reference). Softmax has SIMD variants too (float sums, within the tolerance below)."""
 import numpy as np
 import pytest
@@ -100,7 +100,7 @@ def test_exp_based_activations_bitwise_equal_across_simd_isas():
     x.flat[::89] = np.nan
     x.flat[1::101] = np.inf
     x.flat[2::103] = -np.inf
-    for fn in [F.sigmoid, F.silu, F.tanh, lambda v: F.gelu(v, approximate="tanh")]:
+    for fn in [F.sigmoid, F.silu, F.tanh, lambda v: F.gelu(v, approximate="tanh"), lambda v: F.elu(v, 0.7), F.selu]:
         outs = []
         for isa in simd:
             cc.set_max_isa(isa)

@@ -35,6 +35,8 @@ inline __m256 act(__m256 v, __m256 a, __m256 b) {
     return vtanh<VecF>(v);
   } else if constexpr (K == Activation::gelu_tanh) {
     return vgelu_tanh<VecF>(v);
+  } else if constexpr (K == Activation::elu) {
+    return velu<VecF>(v, a, b);
   } else {
     return v;
   }
@@ -75,6 +77,7 @@ void bias_act(const float* x, float* y, int64_t n, const float* bias, int64_t bi
     case Activation::silu: return run<Activation::silu>(x, y, n, bias, bias_stride, p);
     case Activation::tanh: return run<Activation::tanh>(x, y, n, bias, bias_stride, p);
     case Activation::gelu_tanh: return run<Activation::gelu_tanh>(x, y, n, bias, bias_stride, p);
+    case Activation::elu: return run<Activation::elu>(x, y, n, bias, bias_stride, p);
     default: return run<Activation::identity>(x, y, n, bias, bias_stride, p);
   }
 }

@@ -1,6 +1,6 @@
 // AVX-512 eltwise: the piecewise-linear activations (exact same arithmetic as the reference,
-// so results are bitwise equal) and the exp-based ones of transcendental.h; the others (ELU,
-// GELU with erf, softplus) fall through to the reference.
+// so results are bitwise equal) and the exp-based ones of transcendental.h (sigmoid, SiLU, tanh,
+// tanh-GELU, ELU); GELU with erf and softplus fall through to the reference.
 #include <immintrin.h>
 
 #include "kernels/eltwise/eltwise.h"
@@ -35,6 +35,8 @@ inline __m512 act(__m512 v, __m512 a, __m512 b) {
     return vtanh<VecF>(v);
   } else if constexpr (K == Activation::gelu_tanh) {
     return vgelu_tanh<VecF>(v);
+  } else if constexpr (K == Activation::elu) {
+    return velu<VecF>(v, a, b);
   } else {
     return v;
   }
@@ -74,6 +76,7 @@ void bias_act(const float* x, float* y, int64_t n, const float* bias, int64_t bi
     case Activation::silu: return run<Activation::silu>(x, y, n, bias, bias_stride, p);
     case Activation::tanh: return run<Activation::tanh>(x, y, n, bias, bias_stride, p);
     case Activation::gelu_tanh: return run<Activation::gelu_tanh>(x, y, n, bias, bias_stride, p);
+    case Activation::elu: return run<Activation::elu>(x, y, n, bias, bias_stride, p);
     default: return run<Activation::identity>(x, y, n, bias, bias_stride, p);
   }
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The eltwise family's exp-based activations (sigmoid, SiLU, tanh, tanh-approximated GELU),
+// The eltwise family's exp-based activations (sigmoid, SiLU, tanh, tanh-approximated GELU, ELU),
 // written once over the float vector type VecF of simd/avx2.h and simd/avx512.h (what vexp needs,
 // plus div, abs, neg, lt / eq (ordered compares, as masks), select(m, a, b) (a where m) and
 // copysign). Included only by the files of this family; the anonymous namespace gives each ISA
@@ -56,9 +56,34 @@ typename V::T vgelu_tanh(typename V::T v) {
   return V::select(V::eq(v, inf), inf, V::select(V::eq(v, V::neg(inf)), V::set1(0.f), g));
 }
 
+// expm1(v) for v <= 0: the Taylor series to v^8 above -0.5 (where exp(v) - 1 would cancel;
+// truncation below 2e-8 relative), exp(v) - 1 below (|expm1| >= 0.39 there).
+template <class V>
+typename V::T vexpm1_neg(typename V::T v) {
+  using T = typename V::T;
+  T p = V::set1(1.f / 40320.f);
+  p = V::fma(p, v, V::set1(1.f / 5040.f));
+  p = V::fma(p, v, V::set1(1.f / 720.f));
+  p = V::fma(p, v, V::set1(1.f / 120.f));
+  p = V::fma(p, v, V::set1(1.f / 24.f));
+  p = V::fma(p, v, V::set1(1.f / 6.f));
+  p = V::fma(p, v, V::set1(0.5f));
+  const T small = V::fma(V::mul(p, v), v, v);
+  const T big = V::sub(vexp<V>(v), V::set1(1.f));
+  return V::select(V::lt(V::set1(-0.5f), v), small, big);
+}
+
+// ELU (SELU with its constants) as the reference: beta * (v > 0 ? v : alpha * expm1(v)).
+template <class V>
+typename V::T velu(typename V::T v, typename V::T alpha, typename V::T beta) {
+  const auto pos = V::lt(V::set1(0.f), v);
+  return V::mul(beta, V::select(pos, v, V::mul(alpha, vexpm1_neg<V>(V::min(V::set1(0.f), v)))));
+}
+
 /// The activations the SIMD variants compute with the functions above.
 inline bool is_exp_based(Activation k) {
-  return k == Activation::sigmoid || k == Activation::silu || k == Activation::tanh || k == Activation::gelu_tanh;
+  return k == Activation::sigmoid || k == Activation::silu || k == Activation::tanh ||
+         k == Activation::gelu_tanh || k == Activation::elu;
 }
 
 }  // namespace
