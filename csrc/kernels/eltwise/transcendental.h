@@ -80,7 +80,7 @@ typename V::T velu(typename V::T v, typename V::T alpha, typename V::T beta) {
   return V::mul(beta, V::select(pos, v, V::mul(alpha, vexpm1_neg<V>(V::min(V::set1(0.f), v)))));
 }
 
-/// The activations the SIMD variants compute with the functions above.
+/// The activations computed with the functions above.
 inline bool is_exp_based(Activation k) {
   return k == Activation::sigmoid || k == Activation::silu || k == Activation::tanh ||
          k == Activation::gelu_tanh || k == Activation::elu;

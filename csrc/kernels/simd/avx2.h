@@ -45,8 +45,9 @@ inline void transpose8(__m256 r[8]) {
   }
 }
 
-/// Float vector adapter for the templates written once over a vector type (eltwise's
-/// transcendental.h, simd/vexp.h, softmax, lrn): arithmetic, compares as masks, tails, reductions.
+/// Float vector adapter for the templates written once over a vector type (eltwise, simd/vexp.h,
+/// softmax, lrn): arithmetic, compares as masks (not_le: !(a <= b), true for NaN), tails,
+/// reductions.
 struct VecF {
   using T = __m256;
   using M = __m256;
@@ -86,6 +87,7 @@ struct VecF {
   }
   static M lt(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   static M eq(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+  static M not_le(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_NLE_UQ); }
   static T select(M m, T a, T b) { return _mm256_blendv_ps(b, a, m); }
   static T copysign(T mag, T sgn) {
     const __m256 s = _mm256_set1_ps(-0.f);

@@ -47,8 +47,9 @@ inline void transpose16(__m512 r[16]) {
   }
 }
 
-/// Float vector adapter for the templates written once over a vector type (eltwise's
-/// transcendental.h, simd/vexp.h, softmax, lrn): arithmetic, compares as masks, tails, reductions.
+/// Float vector adapter for the templates written once over a vector type (eltwise, simd/vexp.h,
+/// softmax, lrn): arithmetic, compares as masks (not_le: !(a <= b), true for NaN), tails,
+/// reductions.
 struct VecF {
   using T = __m512;
   using M = __mmask16;
@@ -75,6 +76,7 @@ struct VecF {
   }
   static M lt(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
   static M eq(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  static M not_le(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_NLE_UQ); }
   static T select(M m, T a, T b) { return _mm512_mask_blend_ps(m, b, a); }
   static T copysign(T mag, T sgn) {
     const __m512i s = _mm512_set1_epi32(INT32_MIN);
