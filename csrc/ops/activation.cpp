@@ -93,16 +93,16 @@ SoftmaxPlan plan_softmax(const Shape& x, int axis, bool log) {
 void run_softmax(const SoftmaxPlan& p, const float* x, float* y) {
   if (p.outer * p.len * p.inner == 0) return;
   const auto& k = core::select_kernel(
-      "softmax", kernels::kSoftmaxKernels, [](const core::Kernel<kernels::SoftmaxFn>&) -> const char* { return nullptr; },
+      "softmax", kernels::kSoftmaxKernels, [](const core::Kernel<kernels::Softmax>&) -> const char* { return nullptr; },
       [&] { return "softmax:len" + str(p.len) + "_inner" + str(p.inner); });
   // A task is one lane (inner 1: a contiguous row) or a group of side-by-side lanes, one per
   // vector lane of the kernel.
-  const int64_t group = p.inner == 1 ? 1 : kernels::softmax_lanes_per_call(k.isa);
+  const int64_t group = p.inner == 1 ? 1 : k.fn.lanes;
   const int64_t groups = (p.inner + group - 1) / group;
   core::parallel_for(p.outer * groups, grain(p.len * group), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t o = t / groups, j0 = t % groups * group, off = o * p.len * p.inner + j0;
-      k.fn(x + off, y + off, p.len, p.inner, std::min(group, p.inner - j0), p.log);
+      k.fn.run(x + off, y + off, p.len, p.inner, std::min(group, p.inner - j0), p.log);
     }
   });
 }

@@ -23,6 +23,8 @@ void softmax_lane(const float* x, float* y, int64_t len, int64_t stride, bool lo
   }
 }
 
+extern const int softmax_vector_lanes = 1;
+
 void softmax_lanes(const float* x, float* y, int64_t len, int64_t stride, int64_t lanes, bool log) {
   for (int64_t j = 0; j < lanes; ++j) softmax_lane(x + j, y + j, len, stride, log);
 }

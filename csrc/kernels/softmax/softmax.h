@@ -12,10 +12,15 @@
 namespace cnncore::kernels {
 
 using SoftmaxFn = void (*)(const float* x, float* y, int64_t len, int64_t stride, int64_t lanes, bool log);
+struct Softmax {
+  SoftmaxFn run;
+  int lanes;  // side-by-side lanes a call should get: the vector width (1 for the reference)
+};
 
 #define CNNCORE_KERNEL(ns, isa)                                                                   \
   namespace ns {                                                                                  \
   void softmax_lanes(const float* x, float* y, int64_t len, int64_t stride, int64_t lanes, bool log); \
+  extern const int softmax_vector_lanes;                                                          \
   }
 #include "kernels/softmax/softmax.inc"
 #undef CNNCORE_KERNEL
@@ -25,10 +30,8 @@ constexpr int kSoftmaxCount = 0
 #include "kernels/softmax/softmax.inc"
     ;
 #undef CNNCORE_KERNEL
-/// Best first; every entry takes every problem. softmax_lanes_per_call: how many side-by-side
-/// lanes a call should get (the vector width; 1 for the reference).
-extern const core::Kernel<SoftmaxFn> kSoftmaxKernels[kSoftmaxCount];
-int softmax_lanes_per_call(Isa isa);
+/// Best first; every entry takes every problem.
+extern const core::Kernel<Softmax> kSoftmaxKernels[kSoftmaxCount];
 
 namespace ref {
 /// One lane: softmax (or log-softmax) of x[i*stride], i < len.
