@@ -251,6 +251,26 @@ def test_unsupported_ops_are_listed_once():
     assert isinstance(e.value, NotImplementedError)
 
 
+@pytest.mark.parametrize("node,inits,words", [
+    (helper.make_node("Slice", ["y", "s", "e", "a", "st"], ["z"], name="sl"),
+     {"s": [0], "e": [4], "a": [1], "st": [0]}, ["Slice", "step must not be 0"]),
+    (helper.make_node("Slice", ["y", "s", "e", "a"], ["z"], name="sl"),
+     {"s": [0, 1], "e": [2, 3], "a": [2, -2]}, ["Slice", "listed twice"]),
+    (helper.make_node("Slice", ["y", "s", "e", "a"], ["z"], name="sl"),
+     {"s": [0], "e": [2], "a": [4]}, ["Slice", "out of range"]),
+    (helper.make_node("Split", ["y", "sp"], ["z", "z2"], name="split", axis=1),
+     {"sp": [1, 2]}, ["Split", "do not add up"]),
+])
+def test_bad_slice_and_split_raise(node, inits, words):
+    """Slice/Split bounds that cannot be right raise InvalidArgumentError naming the node's op."""
+    extra = [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in inits.items()]
+    m = _conv_model(extra_nodes=[node], extra_inits=extra, outputs=tuple(o for o in node.output))
+    with pytest.raises(cc.InvalidArgumentError) as e:
+        cc.load_onnx(m)
+    for w in words:
+        assert w in str(e.value)
+
+
 def test_value_names_with_hash_signs():
     # '#' is legal in ONNX names; the importer must not mistake such values for its own temporaries
     nodes = [helper.make_node("Relu", ["y"], ["a#1"], name="r#1"),
