@@ -1,9 +1,13 @@
 #include "graph/passes.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
+#include "cnncore/error.h"
+#include "core/dispatch.h"
 #include "graph/registry.h"
+#include "ops/conv_nchwc.h"
 
 namespace cnncore::graph {
 namespace {
@@ -158,6 +162,127 @@ void fuse_silu(Graph& g) {
   }
 }
 
+// The blocked layout (kernels/nchwc/nchwc.h) for depthwise convolutions and the pointwise ones
+// joined to them by data edges through other pointwise ones (MobileNet's expand -> depthwise ->
+// project chains): those run blocked, with reorders only where a value enters from or leaves
+// for NCHW ops. Lone pointwise layers (ResNet's) keep the NCHW GEMM, which is as fast and needs
+// no reorders. L is the vector width of the active ISA; none at the scalar level.
+void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
+  for (const auto& [name, t] : g.weights) shapes[name] = t.shape();  // with those folding made
+  const Isa isa = active_isa();
+  if (isa == Isa::scalar) return;
+  if (const char* env = std::getenv("CNNCORE_LAYOUT")) {
+    const std::string m = env;
+    if (m == "nchw") return;
+    if (m != "auto") throw InvalidArgument("CNNCORE_LAYOUT must be auto or nchw, got '" + m + "'");
+  }
+  const int64_t L = isa == Isa::avx512 ? 16 : 8;
+  const size_t n = g.nodes.size();
+  std::vector<int> kind(n, 0);  // 1: pointwise, 2: depthwise (candidates)
+  for (size_t i = 0; i < n; ++i) {
+    const Node& c = g.nodes[i];
+    if (c.op != "conv2d" || c.inputs.size() < 2) continue;
+    auto x = shapes.find(c.inputs[0]), w = shapes.find(c.inputs[1]);
+    if (x == shapes.end() || w == shapes.end() || x->second.size() != 4) continue;
+    if (c.inputs.size() > 3 && !c.inputs[3].empty() && !shapes.count(c.inputs[3])) continue;
+    try {
+      Attrs a(c);
+      Conv2dOptions o;
+      const auto st = a.ints("stride", {1, 1}), pd = a.ints("pads", {0, 0, 0, 0}), dl = a.ints("dilation", {1, 1});
+      if (st.size() != 2 || pd.size() != 4 || dl.size() != 2) continue;
+      o.stride = {st[0], st[1]};
+      o.pads = {pd[0], pd[1], pd[2], pd[3]};
+      o.dilation = {dl[0], dl[1]};
+      o.groups = a.i("groups", 1);
+      const std::string pm = a.s("pad_mode", "explicit");
+      if (pm != "explicit" && pm != "notset") continue;
+      const Shape* b = c.inputs.size() > 2 && !c.inputs[2].empty() ? &shapes.at(c.inputs[2]) : nullptr;
+      const ops::ConvPlan plan = ops::plan_conv2d(x->second, w->second, b, o);
+      if (!ops::nchwc_conv_supported(plan)) continue;
+      kind[i] = plan.p.groups > 1 || plan.p.kh * plan.p.kw > 1 ? 2 : 1;
+    } catch (const std::exception&) {
+      continue;  // left for the conv2d op to report
+    }
+  }
+  std::map<std::string, size_t> prod;
+  for (size_t i = 0; i < n; ++i) prod[g.nodes[i].outputs[0]] = i;
+  std::vector<bool> blocked(n);
+  for (size_t i = 0; i < n; ++i) blocked[i] = kind[i] == 2;
+  // A blocked conv reads inputs 0 (x) and 3 (residual) blocked.
+  auto reads_blocked = [](size_t idx) { return idx == 0 || idx == 3; };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (blocked[i] || kind[i] != 1) continue;
+      bool join = false;
+      const Node& c = g.nodes[i];
+      for (size_t k = 0; k < c.inputs.size() && !join; ++k) {
+        auto it = prod.find(c.inputs[k]);
+        join = reads_blocked(k) && it != prod.end() && blocked[it->second];
+      }
+      for (size_t j = 0; j < n && !join; ++j)
+        for (size_t k = 0; k < g.nodes[j].inputs.size(); ++k)
+          if (blocked[j] && reads_blocked(k) && g.nodes[j].inputs[k] == c.outputs[0]) join = true;
+      if (join) blocked[i] = changed = true;
+    }
+  }
+  std::set<std::string> names;
+  for (const auto& [k, v] : shapes) names.insert(k);
+  auto fresh = [&](const std::string& base) {
+    std::string s = base + "#nchwc";
+    for (int k = 1; names.count(s); ++k) s = base + "#nchwc." + std::to_string(k);
+    names.insert(s);
+    return s;
+  };
+  const std::set<std::string> outputs(g.outputs.begin(), g.outputs.end());
+  std::map<std::string, std::string> bname;  // NCHW value -> its blocked copy
+  std::vector<Node> out;
+  const std::string lname = "nchw" + std::to_string(L) + "c";
+  for (size_t i = 0; i < n; ++i) {
+    Node node = g.nodes[i];
+    if (!blocked[i]) {
+      out.push_back(std::move(node));
+      continue;
+    }
+    for (size_t k : {size_t{0}, size_t{3}}) {
+      if (k >= node.inputs.size() || node.inputs[k].empty()) continue;
+      const std::string v = node.inputs[k];
+      if (!bname.count(v)) {
+        Node r;
+        r.op = "to_nchwc";
+        r.name = v + "/to_" + lname;
+        r.inputs = {v};
+        r.outputs = {fresh(v)};
+        r.attrs["block"] = L;
+        bname[v] = r.outputs[0];
+        out.push_back(std::move(r));
+      }
+      node.inputs[k] = bname[v];
+    }
+    node.attrs["layout"] = lname;
+    const std::string v = node.outputs[0];
+    node.outputs[0] = bname[v] = fresh(v);
+    if (core::verbose("dispatch"))
+      core::log_line("dispatch layout " + node.name + " -> " + lname + " (" +
+                     (kind[i] == 2 ? "depthwise" : "pointwise next to a blocked convolution") + ")");
+    out.push_back(node);
+    bool nchw_use = outputs.count(v) > 0;  // a graph output, or read by an NCHW op
+    for (size_t j = 0; j < n && !nchw_use; ++j)
+      for (size_t k = 0; k < g.nodes[j].inputs.size(); ++k)
+        if (g.nodes[j].inputs[k] == v && !(blocked[j] && reads_blocked(k))) nchw_use = true;
+    if (nchw_use) {
+      Node r;
+      r.op = "from_nchwc";
+      r.name = v + "/from_" + lname;
+      r.inputs = {node.outputs[0]};
+      r.outputs = {v};
+      r.attrs["channels"] = shapes.at(v)[1];
+      out.push_back(std::move(r));
+    }
+  }
+  g.nodes = std::move(out);
+}
+
 }  // namespace
 
 void optimize(Graph& g, const std::map<std::string, Shape>& shapes) {
@@ -165,6 +290,7 @@ void optimize(Graph& g, const std::map<std::string, Shape>& shapes) {
   fuse_silu(g);
   fuse_residual(g, shapes);
   fuse_activation(g);
+  assign_layout(g, shapes);
 }
 
 }  // namespace cnncore::graph

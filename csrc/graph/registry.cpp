@@ -7,6 +7,7 @@
 
 #include "cnncore/error.h"
 #include "ops/conv_gemm.h"
+#include "ops/conv_nchwc.h"
 #include "ops/linear_gemm.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
@@ -113,14 +114,21 @@ std::shared_ptr<const ops::PackedConv> packed_conv(const CompileCtx& c, const op
   });
 }
 
-CompiledNode conv2d(const CompileCtx& c) {
-  Attrs a(c.node);
+Conv2dOptions conv2d_options(const Attrs& a) {
   Conv2dOptions o;
   o.stride = arr<2>(a.ints("stride", {1, 1}));
   o.pads = arr<4>(a.ints("pads", {0, 0, 0, 0}));
   o.pad_mode = pad_mode(a.s("pad_mode", "explicit"));
   o.dilation = arr<2>(a.ints("dilation", {1, 1}));
   o.groups = a.i("groups", 1);
+  return o;
+}
+
+CompiledNode conv2d_nchwc(const CompileCtx& c);
+
+CompiledNode conv2d(const CompileCtx& c) {
+  if (Attrs(c.node).has("layout")) return conv2d_nchwc(c);
+  const Conv2dOptions o = conv2d_options(Attrs(c.node));
   const auto plan = ops::plan_conv2d(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr, o);
   const ops::Epilogue e0 = epilogue(c, 3, plan.out);
   const bool res = c.has(3);
@@ -132,6 +140,59 @@ CompiledNode conv2d(const CompileCtx& c) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;
             ops::run_conv(plan, in[0], in[1], in[2], out, e, packed.get());
+          }};
+}
+
+// A depthwise or pointwise conv2d the layout pass gave attribute layout = "nchw<L>c": input,
+// residual and output blocked ([N, C/L, H, W, L]), weights and bias as conv2d's.
+CompiledNode conv2d_nchwc(const CompileCtx& c) {
+  const std::string layout = Attrs(c.node).s("layout", "");
+  if (c.shapes[0].size() != 5 || layout != "nchw" + std::to_string(c.shapes[0][4]) + "c")
+    throw InvalidArgument("conv2d: layout '" + layout + "' does not match the input shape " + shape_str(c.shapes[0]));
+  const auto plan = ops::plan_conv2d_nchwc(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr,
+                                           conv2d_options(Attrs(c.node)));
+  const ops::Epilogue e0 = epilogue(c, 3, plan.out);
+  const bool res = c.has(3), bias = c.has(2);
+  const auto& p = plan.conv.p;
+  // Packed once when the weights (and bias) are constants, else per call.
+  std::shared_ptr<const ops::PackedNchwc> packed;
+  if (c.pack && c.consts[1] && (!bias || c.consts[2])) {
+    const float* b = bias ? c.consts[2]->data() : nullptr;
+    packed = c.packed<ops::PackedNchwc>(1, "conv_nchwc " + std::to_string(plan.L) + (bias ? " " + c.node.inputs[2] : ""),
+                                        [plan, b](const float* w, const ConsumedFn&) {
+                                          return PackedWeight{ops::pack_conv_nchwc(plan, w, b), {}};
+                                        });
+  }
+  return {plan.out, plan.conv.N * p.K * p.OH * p.OW * (p.C / p.groups) * p.kh * p.kw,
+          [plan, e0, res, packed](const float* const* in, float* out) {
+            ops::Epilogue e = e0;
+            e.residual = res ? in[3] : nullptr;
+            auto pw = packed ? packed : ops::pack_conv_nchwc(plan, in[1], in[2]);
+            ops::run_conv_nchwc(plan, *pw, in[0], out, e);
+          }};
+}
+
+// NCHW [N, C, H, W] to blocked [N, ceil(C/block), H, W, block], padding lanes zero.
+CompiledNode to_nchwc(const CompileCtx& c) {
+  const int64_t L = Attrs(c.node).i("block", 16);
+  const Shape& x = c.shapes[0];
+  if (x.size() != 4) throw InvalidArgument("to_nchwc: input must be 4-D NCHW, got " + shape_str(x));
+  if (L < 1 || L > 64) throw InvalidArgument("to_nchwc: block must be in [1, 64], got " + std::to_string(L));
+  return {ops::nchwc_shape(x, L), 0, [x, L](const float* const* in, float* y) {
+            ops::run_to_nchwc(x[0], x[1], x[2] * x[3], L, in[0], y);
+          }};
+}
+
+// Blocked [N, Cb, H, W, L] back to NCHW [N, channels, H, W].
+CompiledNode from_nchwc(const CompileCtx& c) {
+  const Shape& x = c.shapes[0];
+  const int64_t C = Attrs(c.node).i("channels", -1);
+  if (x.size() != 5) throw InvalidArgument("from_nchwc: input must be blocked 5-D, got " + shape_str(x));
+  if (C < 1 || (C + x[4] - 1) / x[4] != x[1])
+    throw InvalidArgument("from_nchwc: channels=" + std::to_string(C) + " does not fit the blocked input " + shape_str(x));
+  const Shape out{x[0], C, x[2], x[3]};
+  return {out, 0, [x, C](const float* const* in, float* y) {
+            ops::run_from_nchwc(x[0], C, x[2] * x[3], x[4], in[0], y);
           }};
 }
 
@@ -395,6 +456,8 @@ CompiledNode embedding(const CompileCtx& c) {
 
 const OpDef kOps[] = {
     {"conv2d", 2, 4, conv2d},
+    {"to_nchwc", 1, 1, to_nchwc},
+    {"from_nchwc", 1, 1, from_nchwc},
     {"conv1d", 2, 4, conv1d},
     {"conv_transpose2d", 2, 4, conv_transpose2d},
     {"max_pool2d", 1, 1, max_pool2d},

@@ -215,9 +215,13 @@ def test_efficientnet_block_exported_from_pytorch(torch):
     for hw in (14, 40):
         data = _export(tm, torch.randn(1, 24, hw, hw))
         model = cc.load_onnx(data)
-        nodes = [(n["op"], n["attrs"].get("activation")) for n in model.optimized_graph((1, 24, hw, hw))["nodes"]]
+        graph = model.optimized_graph((1, 24, hw, hw))["nodes"]
+        nodes = [(n["op"], n["attrs"].get("activation")) for n in graph if n["op"] not in ("to_nchwc", "from_nchwc")]
         assert nodes == [("conv2d", "silu"), ("conv2d", "silu"), ("adaptive_avg_pool2d", None), ("conv2d", "silu"),
                          ("conv2d", "sigmoid"), ("mul", None), ("conv2d", None)], nodes
+        # with SIMD, expand and depthwise run blocked (the projection reads the gated NCHW tensor)
+        blocked = [n["attrs"].get("layout") is not None for n in graph if n["op"] == "conv2d"]
+        assert blocked == [cc.build_info()["isa_active"] != "scalar"] * 2 + [False] * 3, blocked
         for batch in (1, 2):
             x = torch.randn(batch, 24, hw, hw)
             with torch.no_grad():

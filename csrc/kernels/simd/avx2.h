@@ -46,12 +46,13 @@ inline void transpose8(__m256 r[8]) {
 }
 
 /// Float vector adapter for the templates written once over a vector type (eltwise, simd/vexp.h,
-/// softmax, lrn): arithmetic, compares as masks (not_le: !(a <= b), true for NaN), tails,
-/// reductions.
+/// softmax, lrn, nchwc): arithmetic, compares as masks (not_le: !(a <= b), true for NaN), tails,
+/// reductions, an L x L transpose.
 struct VecF {
   using T = __m256;
   using M = __m256;
   static constexpr int64_t L = 8;
+  static void transpose(T r[L]) { transpose8(r); }
   static T set1(float f) { return _mm256_set1_ps(f); }
   static T load_n(const float* p, int64_t n) { return n >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, tail_mask(n)); }
   static void store_n(float* p, T v, int64_t n) {

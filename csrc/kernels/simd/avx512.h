@@ -48,12 +48,13 @@ inline void transpose16(__m512 r[16]) {
 }
 
 /// Float vector adapter for the templates written once over a vector type (eltwise, simd/vexp.h,
-/// softmax, lrn): arithmetic, compares as masks (not_le: !(a <= b), true for NaN), tails,
-/// reductions.
+/// softmax, lrn, nchwc): arithmetic, compares as masks (not_le: !(a <= b), true for NaN), tails,
+/// reductions, an L x L transpose.
 struct VecF {
   using T = __m512;
   using M = __mmask16;
   static constexpr int64_t L = 16;
+  static void transpose(T r[L]) { transpose16(r); }
   static T set1(float f) { return _mm512_set1_ps(f); }
   static T load_n(const float* p, int64_t n) { return n >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(tail_mask(n), p); }
   static void store_n(float* p, T v, int64_t n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }

@@ -1,0 +1,219 @@
+#pragma once
+// The blocked-layout kernels (nchwc.h), written once over the float vector type VecF of
+// simd/avx2.h and simd/avx512.h, one vector per pixel's block of L channels. Included only by
+// the files of this family; the anonymous namespace gives each ISA its own copy.
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/nchwc/nchwc.h"
+
+namespace cnncore::kernels {
+namespace {
+
+template <class V>
+typename V::T nchwc_activate(typename V::T v, const NchwcAct& a) {
+  if (a.kind == NchwcAct::relu) return V::max(V::set1(0.f), v);  // NaN propagates (second operand)
+  if (a.kind == NchwcAct::clip) return V::min(V::set1(a.hi), V::max(V::set1(a.lo), v));
+  return v;
+}
+
+// + bias, + residual, the activation, store: one output vector at offset o of y (and res).
+template <class V>
+inline void nchwc_store(typename V::T acc, typename V::T vb, const float* res, const NchwcAct& act, float* y,
+                        int64_t o) {
+  acc = V::add(acc, vb);
+  if (res) acc = V::add(acc, V::load_n(res + o, V::L));
+  V::store_n(y + o, nchwc_activate<V>(acc, act), V::L);
+}
+
+// ---------------------------------------------------------------------------- pointwise
+// A register tile: R pixels from q0 on, NB output blocks from kb on, summed over every input
+// channel (2R accumulators with two blocks: each broadcast input value feeds NB FMAs).
+template <class V, int R, int NB>
+void pw_tile(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
+             const NchwcAct& act, float* y, int64_t q0, int64_t kb) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  T acc[NB][R];
+#pragma GCC unroll 64
+  for (int i = 0; i < NB * R; ++i) acc[i / R][i % R] = V::set1(0.f);
+  const float* wk = w + kb * p.C * L;
+  for (int64_t cb = 0; cb * L < p.C; ++cb) {
+    const float* xb = x + (cb * p.HW + q0) * L;
+    const int64_t n = std::min<int64_t>(L, p.C - cb * L);
+    for (int64_t l = 0; l < n; ++l) {
+      const int64_t c = cb * L + l;
+      T wv[NB];
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; ++b) wv[b] = V::load_n(wk + (b * p.C + c) * L, L);
+#pragma GCC unroll 32
+      for (int r = 0; r < R; ++r) {
+        const T xv = V::set1(xb[r * L + l]);
+#pragma GCC unroll 4
+        for (int b = 0; b < NB; ++b) acc[b][r] = V::fma(wv[b], xv, acc[b][r]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) {
+    const T vb = V::load_n(bias + (kb + b) * L, L);
+    const int64_t o = ((kb + b) * p.HW + q0) * L;
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) nchwc_store<V>(acc[b][r], vb, res, act, y, o + r * L);
+  }
+}
+
+// A tile of rn < R pixels (the last of a range).
+template <class V, int R, int NB>
+void pw_tail(int rn, const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
+             const NchwcAct& act, float* y, int64_t q0, int64_t kb) {
+  if (rn == R) return pw_tile<V, R, NB>(p, x, w, bias, res, act, y, q0, kb);
+  if constexpr (R > 1) pw_tail<V, R - 1, NB>(rn, p, x, w, bias, res, act, y, q0, kb);
+}
+
+// Output blocks two at a time (the last one alone when their count is odd), each pair over the
+// pixel range in tiles of R, so the pair's weights stay in L1 while the input streams.
+template <class V, int R>
+void pw_run(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
+            const NchwcAct& act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
+  for (int64_t kb = kb0; kb < kb1; kb += 2) {
+    const bool two = kb + 1 < kb1;
+    int64_t q = p0;
+    for (; q + R <= p1; q += R) {
+      if (two)
+        pw_tile<V, R, 2>(p, x, w, bias, res, act, y, q, kb);
+      else
+        pw_tile<V, R, 1>(p, x, w, bias, res, act, y, q, kb);
+    }
+    if (q < p1) {
+      const int rn = static_cast<int>(p1 - q);
+      if (two)
+        pw_tail<V, R - 1, 2>(rn, p, x, w, bias, res, act, y, q, kb);
+      else
+        pw_tail<V, R - 1, 1>(rn, p, x, w, bias, res, act, y, q, kb);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------- depthwise
+// One output pixel with bounds checks (borders, and windows without a specialised path).
+template <class V>
+typename V::T dw_checked(const NchwcDwParams& p, const float* x, const float* w, int64_t oy, int64_t ox) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  T acc = V::set1(0.f);
+  for (int64_t ky = 0; ky < p.kh; ++ky) {
+    const int64_t iy = oy * p.sh - p.pt + ky * p.dh;
+    if (iy < 0 || iy >= p.H) continue;
+    for (int64_t kx = 0; kx < p.kw; ++kx) {
+      const int64_t ix = ox * p.sw - p.pl + kx * p.dw;
+      if (ix < 0 || ix >= p.W) continue;
+      acc = V::fma(V::load_n(w + (ky * p.kw + kx) * L, L), V::load_n(x + (iy * p.W + ix) * L, L), acc);
+    }
+  }
+  return acc;
+}
+
+// Interior pixels [oxa, oxb) of row oy, every tap in range: K x K undilated window at column
+// stride S, the weights in registers, four pixels at a time (four independent FMA chains).
+template <class V, int K, int S>
+void dw_interior(const NchwcDwParams& p, const float* x, const typename V::T* wv, typename V::T vb,
+                 const float* res, const NchwcAct& act, float* y, int64_t oy, int64_t oxa, int64_t oxb) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  const int64_t o0 = ((oy * p.sh - p.pt) * p.W - p.pl) * L;  // tap (0, 0) of column 0 (may be < 0)
+  int64_t ox = oxa;
+  for (; ox + 4 <= oxb; ox += 4) {
+    T acc[4] = {V::set1(0.f), V::set1(0.f), V::set1(0.f), V::set1(0.f)};
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ++ky)
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; ++kx) {
+        const float* src = x + (o0 + (ky * p.W + ox * S + kx) * L);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) acc[j] = V::fma(wv[ky * K + kx], V::load_n(src + j * S * L, L), acc[j]);
+      }
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) nchwc_store<V>(acc[j], vb, res, act, y, (oy * p.OW + ox + j) * L);
+  }
+  for (; ox < oxb; ++ox) {
+    T acc = V::set1(0.f);
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ++ky)
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; ++kx) acc = V::fma(wv[ky * K + kx], V::load_n(x + (o0 + (ky * p.W + ox * S + kx) * L), L), acc);
+    nchwc_store<V>(acc, vb, res, act, y, (oy * p.OW + ox) * L);
+  }
+}
+
+template <class V, int K, int S>
+void dw_rows(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
+             const NchwcAct& act, float* y, int64_t oy0, int64_t oy1) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  T wv[K * K];
+#pragma GCC unroll 25
+  for (int t = 0; t < K * K; ++t) wv[t] = V::load_n(w + t * L, L);
+  const T vb = V::load_n(bias, L);
+  // Columns whose window lies inside the input: ox*S - pl >= 0 and ox*S - pl + K - 1 < W.
+  const int64_t oxa = std::min(p.OW, (p.pl + S - 1) / S);
+  const int64_t oxb = std::max(oxa, std::min(p.OW, p.W - K + p.pl >= 0 ? (p.W - K + p.pl) / S + 1 : 0));
+  for (int64_t oy = oy0; oy < oy1; ++oy) {
+    const int64_t iy = oy * p.sh - p.pt;
+    const bool rows_in = iy >= 0 && iy + K - 1 < p.H;
+    const int64_t a = rows_in ? oxa : p.OW, b = rows_in ? oxb : p.OW;
+    for (int64_t ox = 0; ox < a; ++ox) nchwc_store<V>(dw_checked<V>(p, x, w, oy, ox), vb, res, act, y, (oy * p.OW + ox) * L);
+    if (rows_in) dw_interior<V, K, S>(p, x, wv, vb, res, act, y, oy, a, b);
+    for (int64_t ox = b; ox < p.OW; ++ox) nchwc_store<V>(dw_checked<V>(p, x, w, oy, ox), vb, res, act, y, (oy * p.OW + ox) * L);
+  }
+}
+
+template <class V>
+void dw_run(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
+            const NchwcAct& act, float* y, int64_t oy0, int64_t oy1) {
+  const bool plain = p.dh == 1 && p.dw == 1 && p.kh == p.kw && (p.sw == 1 || p.sw == 2);
+  if (plain && p.kh == 3 && p.sw == 1) return dw_rows<V, 3, 1>(p, x, w, bias, res, act, y, oy0, oy1);
+  if (plain && p.kh == 3 && p.sw == 2) return dw_rows<V, 3, 2>(p, x, w, bias, res, act, y, oy0, oy1);
+  if (plain && p.kh == 5 && p.sw == 1) return dw_rows<V, 5, 1>(p, x, w, bias, res, act, y, oy0, oy1);
+  if (plain && p.kh == 5 && p.sw == 2) return dw_rows<V, 5, 2>(p, x, w, bias, res, act, y, oy0, oy1);
+  constexpr int64_t L = V::L;
+  const typename V::T vb = V::load_n(bias, L);
+  for (int64_t oy = oy0; oy < oy1; ++oy)
+    for (int64_t ox = 0; ox < p.OW; ++ox)
+      nchwc_store<V>(dw_checked<V>(p, x, w, oy, ox), vb, res, act, y, (oy * p.OW + ox) * L);
+}
+
+// ---------------------------------------------------------------------------- reorders
+// L pixels at a time: L channel rows loaded, transposed into L pixel vectors.
+template <class V>
+void to_blocked_run(const float* x, int64_t C, int64_t HW, float* y, int64_t cb, int64_t p0, int64_t p1) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  const int64_t nch = std::min<int64_t>(L, C - cb * L);
+  T r[L];
+  for (int64_t q = p0; q < p1; q += L) {
+    const int64_t n = std::min<int64_t>(L, p1 - q);
+#pragma GCC unroll 16
+    for (int64_t l = 0; l < L; ++l) r[l] = l < nch ? V::load_n(x + (cb * L + l) * HW + q, n) : V::set1(0.f);
+    V::transpose(r);
+    for (int64_t j = 0; j < n; ++j) V::store_n(y + (cb * HW + q + j) * L, r[j], L);
+  }
+}
+
+template <class V>
+void from_blocked_run(const float* x, int64_t C, int64_t HW, float* y, int64_t cb, int64_t p0, int64_t p1) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  const int64_t nch = std::min<int64_t>(L, C - cb * L);
+  T r[L];
+  for (int64_t q = p0; q < p1; q += L) {
+    const int64_t n = std::min<int64_t>(L, p1 - q);
+#pragma GCC unroll 16
+    for (int64_t j = 0; j < L; ++j) r[j] = j < n ? V::load_n(x + (cb * HW + q + j) * L, L) : V::set1(0.f);
+    V::transpose(r);
+    for (int64_t l = 0; l < nch; ++l) V::store_n(y + (cb * L + l) * HW + q, r[l], n);
+  }
+}
+
+}  // namespace
+}  // namespace cnncore::kernels

@@ -1,0 +1,80 @@
+#pragma once
+// The blocked channel layout inside the graph (graph/passes.cpp assigns it): an image's C
+// channels as ceil(C/L) blocks of [H][W][L] (NCHW16c for AVX-512, NCHW8c for AVX2), channel c
+// of pixel p at ((c / L) * H*W + p) * L + c % L; a last block's lanes past C are padding (zero
+// from the reorder; later ops keep them finite, and the weights that read them are zero).
+// Kernels of this family: the reorders to and from NCHW, the pointwise (1x1) and the depthwise
+// convolution on blocked tensors. Per output the arithmetic is fixed, so every variant gives the
+// same bits as the reference (ref.cpp, the spec): pointwise sums w*x over input channels in
+// order with fused multiply-adds from 0; depthwise w0*x0, then fused multiply-adds over the
+// in-range taps in (ky, kx) order; then + bias, + residual, the activation.
+#include <cstdint>
+
+#include "core/dispatch.h"
+
+namespace cnncore::kernels {
+
+/// The activation applied as outputs are stored (others run as a pass after).
+struct NchwcAct {
+  enum Kind : int { none = 0, relu = 1, clip = 2 };
+  Kind kind = none;
+  float lo = 0.f, hi = 0.f;
+};
+
+/// Pointwise convolution of one image: C input and K output channels, HW pixels.
+struct NchwcPwParams {
+  int64_t C, K, HW;
+  int L;
+};
+/// y's blocks [kb0, kb1), pixels [p0, p1). w: packed [ceil(K/L)][C][L] (w[(kb*C + c)*L + l] =
+/// weight of output channel kb*L + l, input c; zero past K); bias: ceil(K/L)*L floats; res:
+/// a blocked tensor shaped as y, or null.
+using NchwcPwFn = void (*)(const NchwcPwParams& p, const float* x, const float* w, const float* bias,
+                           const float* res, NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0,
+                           int64_t kb1);
+
+/// Depthwise convolution of one channel block's plane (any window, stride, dilation, padding).
+struct NchwcDwParams {
+  int64_t H, W, OH, OW, kh, kw, sh, sw, pt, pl, dh, dw;
+  int L;
+};
+/// Output rows [oy0, oy1) of one block: x [H][W][L], w [kh*kw][L], bias [L], res [OH][OW][L] or
+/// null, y [OH][OW][L].
+using NchwcDwFn = void (*)(const NchwcDwParams& p, const float* x, const float* w, const float* bias,
+                           const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1);
+
+/// Reorders of one image, pixels [p0, p1) of block cb: NCHW x ([C][HW]) to blocked y (padding
+/// lanes set to zero), and back.
+using NchwcReorderFn = void (*)(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0,
+                                int64_t p1);
+
+struct Nchwc {
+  NchwcPwFn pointwise;
+  NchwcDwFn depthwise;
+  NchwcReorderFn to_blocked, from_blocked;
+  int lanes;  // the L a SIMD variant handles; 0: any (the reference)
+};
+
+#define CNNCORE_KERNEL(ns, isa)                                                                        \
+  namespace ns {                                                                                       \
+  void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, const float* bias,     \
+                       const float* res, NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0, \
+                       int64_t kb1);                                                                   \
+  void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, const float* bias,     \
+                       const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1);           \
+  void nchwc_to_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1); \
+  void nchwc_from_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1); \
+  extern const int nchwc_vector_lanes;                                                                 \
+  }
+#include "kernels/nchwc/nchwc.inc"
+#undef CNNCORE_KERNEL
+
+#define CNNCORE_KERNEL(ns, isa) +1
+constexpr int kNchwcCount = 0
+#include "kernels/nchwc/nchwc.inc"
+    ;
+#undef CNNCORE_KERNEL
+/// Best first. A SIMD entry handles L = its lanes only; the reference (last) any L.
+extern const core::Kernel<Nchwc> kNchwcKernels[kNchwcCount];
+
+}  // namespace cnncore::kernels

@@ -1,0 +1,76 @@
+// Scalar reference of the blocked-layout family (the spec the SIMD variants are tested
+// against), for any block width L.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/nchwc/nchwc.h"
+
+namespace cnncore::kernels::ref {
+namespace {
+
+// As the eltwise kernels: NaN propagates.
+float activate(float v, const NchwcAct& a) {
+  if (a.kind == NchwcAct::relu) return v < 0.f ? 0.f : v;
+  if (a.kind == NchwcAct::clip) {
+    const float t = v < a.lo ? a.lo : v;
+    return t > a.hi ? a.hi : t;
+  }
+  return v;
+}
+
+}  // namespace
+
+extern const int nchwc_vector_lanes = 0;
+
+void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
+                     NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
+  const int64_t L = p.L;
+  for (int64_t kb = kb0; kb < kb1; ++kb)
+    for (int64_t q = p0; q < p1; ++q)
+      for (int64_t l = 0; l < L; ++l) {
+        float acc = 0.f;
+        for (int64_t c = 0; c < p.C; ++c) acc = std::fma(w[(kb * p.C + c) * L + l], x[((c / L) * p.HW + q) * L + c % L], acc);
+        const int64_t o = (kb * p.HW + q) * L + l;
+        acc = acc + bias[kb * L + l];
+        if (res) acc = acc + res[o];
+        y[o] = activate(acc, act);
+      }
+}
+
+void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
+                     NchwcAct act, float* y, int64_t oy0, int64_t oy1) {
+  const int64_t L = p.L;
+  for (int64_t oy = oy0; oy < oy1; ++oy)
+    for (int64_t ox = 0; ox < p.OW; ++ox)
+      for (int64_t l = 0; l < L; ++l) {
+        float acc = 0.f;
+        for (int64_t ky = 0; ky < p.kh; ++ky) {
+          const int64_t iy = oy * p.sh - p.pt + ky * p.dh;
+          if (iy < 0 || iy >= p.H) continue;
+          for (int64_t kx = 0; kx < p.kw; ++kx) {
+            const int64_t ix = ox * p.sw - p.pl + kx * p.dw;
+            if (ix < 0 || ix >= p.W) continue;
+            acc = std::fma(w[(ky * p.kw + kx) * L + l], x[(iy * p.W + ix) * L + l], acc);
+          }
+        }
+        const int64_t o = (oy * p.OW + ox) * L + l;
+        acc = acc + bias[l];
+        if (res) acc = acc + res[o];
+        y[o] = activate(acc, act);
+      }
+}
+
+void nchwc_to_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1) {
+  for (int64_t q = p0; q < p1; ++q)
+    for (int64_t l = 0; l < L; ++l) {
+      const int64_t c = cb * L + l;
+      y[(cb * HW + q) * L + l] = c < C ? x[c * HW + q] : 0.f;
+    }
+}
+
+void nchwc_from_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1) {
+  for (int64_t q = p0; q < p1; ++q)
+    for (int64_t l = 0; l < L && cb * L + l < C; ++l) y[(cb * L + l) * HW + q] = x[(cb * HW + q) * L + l];
+}
+
+}  // namespace cnncore::kernels::ref

@@ -1,0 +1,181 @@
+// Depthwise and pointwise convolutions and the reorders on the blocked layout: checks, weight
+// packing, and the split of the work over threads (kernels/nchwc does the arithmetic).
+#include "ops/conv_nchwc.h"
+
+#include <algorithm>
+
+#include "kernels/nchwc/nchwc.h"
+#include "ops/op_util.h"
+
+namespace cnncore::ops {
+namespace {
+
+// The variant for block width L: the first SIMD entry of that width within the ISA cap, else
+// the reference (which takes any L).
+const kernels::Nchwc& select_nchwc(int64_t L, const char* what) {
+  return core::select_kernel(
+             "nchwc", kernels::kNchwcKernels,
+             [&](const core::Kernel<kernels::Nchwc>& k) -> const char* {
+               return k.fn.lanes == 0 || k.fn.lanes == L ? nullptr : "another block width";
+             },
+             [&] { return std::string(what) + ":L" + std::to_string(L); })
+      .fn;
+}
+
+kernels::NchwcAct fused_act(const Epilogue& e) {
+  kernels::NchwcAct a;
+  if (e.act.kind == Activation::relu) a.kind = kernels::NchwcAct::relu;
+  if (e.act.kind == Activation::clip) a = {kernels::NchwcAct::clip, e.act.alpha, e.act.beta};
+  return a;
+}
+
+}  // namespace
+
+Shape nchwc_shape(const Shape& s, int64_t L) { return {s[0], div_up(s[1], L), s[2], s[3], L}; }
+
+bool nchwc_conv_supported(const ConvPlan& plan) {
+  const auto& p = plan.p;
+  if (plan.transposed) return false;
+  const bool depthwise = p.groups == p.C && p.K == p.C;
+  const bool pointwise = p.groups == 1 && p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 &&
+                         p.pl == 0 && p.OH == p.H && p.OW == p.W;
+  return depthwise || pointwise;
+}
+
+NchwcConvPlan plan_conv2d_nchwc(const Shape& xb, const Shape& w, const Shape* bias, const Conv2dOptions& o) {
+  const char* op = "conv2d_nchwc";
+  if (xb.size() != 5 || w.size() != 4)
+    throw InvalidArgument(std::string(op) + ": input must be blocked 5-D and weight 4-D, got " + shape_str(xb) +
+                          " and " + shape_str(w));
+  const int64_t L = xb[4];
+  if (L < 1) throw InvalidArgument(std::string(op) + ": block width must be >= 1, got " + shape_str(xb));
+  const int64_t C = o.groups > 1 ? o.groups : w[1];  // depthwise: one input channel per group
+  if (div_up(C, L) != xb[1])
+    throw InvalidArgument(std::string(op) + ": weight " + shape_str(w) + " expects " + str(C) +
+                          " input channels, but the blocked input " + shape_str(xb) + " holds " + str(xb[1]) +
+                          " blocks of " + str(L));
+  NchwcConvPlan plan;
+  plan.conv = plan_conv2d({xb[0], C, xb[2], xb[3]}, w, bias, o, op);
+  if (!nchwc_conv_supported(plan.conv))
+    throw Unsupported(std::string(op) + ": only depthwise and pointwise (1x1, stride 1, unpadded) convolutions");
+  plan.L = L;
+  plan.depthwise = plan.conv.p.groups > 1 || (C == 1 && plan.conv.p.K == 1 && plan.conv.p.kh * plan.conv.p.kw > 1);
+  plan.out = nchwc_shape(plan.conv.out, L);
+  return plan;
+}
+
+std::shared_ptr<const PackedNchwc> pack_conv_nchwc(const NchwcConvPlan& plan, const float* w, const float* b) {
+  const auto& p = plan.conv.p;
+  const int64_t L = plan.L, Kb = div_up(p.K, L);
+  auto pw = std::make_shared<PackedNchwc>();
+  pw->bias.assign(static_cast<size_t>(Kb * L), 0.f);
+  if (b) std::copy(b, b + p.K, pw->bias.begin());
+  if (plan.depthwise) {  // [Kb][taps][L]
+    const int64_t taps = p.kh * p.kw;
+    pw->w = aligned_floats(Kb * taps * L);
+    float* d = pw->w.get();
+    for (int64_t kb = 0; kb < Kb; ++kb)
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t l = 0; l < L; ++l) {
+          const int64_t k = kb * L + l;
+          d[(kb * taps + t) * L + l] = k < p.K ? w[k * taps + t] : 0.f;
+        }
+  } else {  // [Kb][C][L]
+    pw->w = aligned_floats(Kb * p.C * L);
+    float* d = pw->w.get();
+    for (int64_t kb = 0; kb < Kb; ++kb)
+      for (int64_t c = 0; c < p.C; ++c)
+        for (int64_t l = 0; l < L; ++l) {
+          const int64_t k = kb * L + l;
+          d[(kb * p.C + c) * L + l] = k < p.K ? w[k * p.C + c] : 0.f;
+        }
+  }
+  return pw;
+}
+
+void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const float* x, float* y, const Epilogue& e) {
+  const auto& p = plan.conv.p;
+  const int64_t L = plan.L, N = plan.conv.N, Kb = div_up(p.K, L), Cb = div_up(p.C, L);
+  const auto& k = select_nchwc(L, plan.depthwise ? "conv2d:dw" : "conv2d:pw");
+  const kernels::NchwcAct act = fused_act(e);
+  // Activations the kernels do not apply run as a pass over each stored range (the padding
+  // lanes stay finite: every activation maps 0 to a finite value).
+  const bool after = e.act.kind != Activation::identity && act.kind == kernels::NchwcAct::none;
+  const kernels::BiasAct* epi = after ? &select_bias_act(e.act, L * p.OW) : nullptr;
+  const int64_t out_plane = p.OH * p.OW * L, in_plane = p.H * p.W * L;
+  const int64_t threads = get_num_threads();
+  if (plan.depthwise) {
+    const kernels::NchwcDwParams dp{p.H, p.W, p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw,
+                                    static_cast<int>(L)};
+    // Tasks: (image, block, band of rows), bands only when blocks alone are too few to share.
+    const int64_t bands = std::min(p.OH, div_up(4 * threads, N * Kb));
+    const int64_t taps = p.kh * p.kw;
+    core::parallel_for(N * Kb * bands, grain(out_plane / bands * taps), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t band = t % bands, kb = (t / bands) % Kb, n = t / (bands * Kb);
+        const int64_t oy0 = band * p.OH / bands, oy1 = (band + 1) * p.OH / bands;
+        const int64_t plane = n * Kb + kb;
+        const float* res = e.residual ? e.residual + plane * out_plane : nullptr;
+        float* yp = y + plane * out_plane;
+        k.depthwise(dp, x + (n * Cb + kb) * in_plane, pw.w.get() + kb * taps * L, pw.bias.data() + kb * L, res, act,
+                    yp, oy0, oy1);
+        if (epi) epi->run(yp + oy0 * p.OW * L, yp + oy0 * p.OW * L, (oy1 - oy0) * p.OW * L, nullptr, 0, e.act);
+      }
+    });
+    return;
+  }
+  const int64_t HW = p.H * p.W;
+  const kernels::NchwcPwParams pp{p.C, p.K, HW, static_cast<int>(L)};
+  // Tasks: (image, pixel range, range of output block pairs). Pixel ranges of about 128 keep a
+  // range's input (128 x C floats) in L2 while each pair of output blocks passes over it; small
+  // planes (7x7, 14x14) split the output blocks instead.
+  const int64_t pairs = div_up(Kb, 2);
+  const int64_t pchunks = std::max<int64_t>(1, std::min(div_up(HW, 128), HW / 16));
+  const int64_t kgroups = std::min(pairs, div_up(4 * threads, N * pchunks));
+  core::parallel_for(N * pchunks * kgroups, grain(HW / pchunks * Kb / kgroups * L * p.C), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t kg = t % kgroups, pc = (t / kgroups) % pchunks, n = t / (kgroups * pchunks);
+      const int64_t q0 = pc * HW / pchunks, q1 = (pc + 1) * HW / pchunks;
+      const int64_t kb0 = std::min(Kb, kg * pairs / kgroups * 2), kb1 = std::min(Kb, (kg + 1) * pairs / kgroups * 2);
+      const float* res = e.residual ? e.residual + n * Kb * HW * L : nullptr;
+      float* yn = y + n * Kb * HW * L;
+      k.pointwise(pp, x + n * Cb * HW * L, pw.w.get(), pw.bias.data(), res, act, yn, q0, q1, kb0, kb1);
+      if (epi)
+        for (int64_t kb = kb0; kb < kb1; ++kb) {
+          float* r = yn + (kb * HW + q0) * L;
+          epi->run(r, r, (q1 - q0) * L, nullptr, 0, e.act);
+        }
+    }
+  });
+}
+
+namespace {
+
+template <bool To>
+void run_reorder(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y) {
+  const auto& k = select_nchwc(L, To ? "to_nchwc" : "from_nchwc");
+  const int64_t Cb = div_up(C, L);
+  // Tasks: (image, block, range of pixels), ranges of 512 pixels (a multiple of every L).
+  const int64_t ranges = div_up(HW, 512);
+  core::parallel_for(N * Cb * ranges, grain(512 * L), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r = t % ranges, cb = (t / ranges) % Cb, n = t / (ranges * Cb);
+      const int64_t q0 = r * 512, q1 = std::min(HW, q0 + 512);
+      if (To)
+        k.to_blocked(x + n * C * HW, C, HW, static_cast<int>(L), y + n * Cb * HW * L, cb, q0, q1);
+      else
+        k.from_blocked(x + n * Cb * HW * L, C, HW, static_cast<int>(L), y + n * C * HW, cb, q0, q1);
+    }
+  });
+}
+
+}  // namespace
+
+void run_to_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y) {
+  run_reorder<true>(N, C, HW, L, x, y);
+}
+void run_from_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y) {
+  run_reorder<false>(N, C, HW, L, x, y);
+}
+
+}  // namespace cnncore::ops

@@ -1,0 +1,42 @@
+#pragma once
+// Convolutions and reorders on the blocked channel layout (kernels/nchwc/nchwc.h), which the
+// layout pass (graph/passes.cpp) assigns to runs of depthwise and pointwise convolutions.
+#include <memory>
+#include <vector>
+
+#include "cnncore/tensor.h"
+#include "ops/ops.h"
+
+namespace cnncore::ops {
+
+/// The blocked shape [N, ceil(C/L), H, W, L] of an NCHW shape.
+Shape nchwc_shape(const Shape& nchw, int64_t L);
+
+struct NchwcConvPlan {
+  ConvPlan conv;       // the NCHW problem (shape math and checks of plan_conv2d)
+  int64_t L = 0;
+  bool depthwise = false;  // else pointwise: 1x1, stride 1, no padding, one group
+  Shape out;               // blocked
+};
+/// Plans a convolution whose input `xb` is blocked ([N, Cb, H, W, L]); the weight's shape says
+/// how many of the Cb*L channels are real. Throws Unsupported for a problem that is neither
+/// depthwise nor pointwise.
+NchwcConvPlan plan_conv2d_nchwc(const Shape& xb, const Shape& w, const Shape* bias, const Conv2dOptions& o);
+/// Whether plan_conv2d_nchwc takes this NCHW problem.
+bool nchwc_conv_supported(const ConvPlan& plan);
+
+/// Weights and bias in the kernels' blocked order, zero past the real channels.
+struct PackedNchwc {
+  std::shared_ptr<float> w;
+  std::vector<float> bias;  // ceil(K/L)*L
+};
+std::shared_ptr<const PackedNchwc> pack_conv_nchwc(const NchwcConvPlan& plan, const float* w, const float* b);
+
+/// y = conv(x) + bias, + residual (blocked, as y), then the activation.
+void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const float* x, float* y, const Epilogue& e);
+
+/// NCHW [N, C, H*W] to blocked (padding lanes zero), and back.
+void run_to_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y);
+void run_from_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y);
+
+}  // namespace cnncore::ops

@@ -1,0 +1,144 @@
+// Every blocked-layout variant against the reference (kernels/nchwc/ref.cpp, the spec), bitwise:
+// pointwise over channel counts that leave partial blocks, pixel ranges that end in partial
+// register tiles and odd ranges of output blocks; depthwise over windows, strides, dilations and
+// paddings that put every pixel of small planes on a border, and bands of rows; both with and
+// without a residual, with each fused activation, and with NaN and Inf in the input. The
+// reorders round-trip and zero the padding lanes.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "check.h"
+#include "cnncore/runtime.h"
+#include "kernels/nchwc/nchwc.h"
+
+using namespace cnncore;
+using kernels::NchwcAct;
+
+namespace {
+
+// Equal bits, or both NaN (which NaN an operation returns may differ between instructions).
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!(std::isnan(a[i]) && std::isnan(b[i])) && std::memcmp(&a[i], &b[i], sizeof(float)) != 0) return false;
+  return true;
+}
+
+std::vector<float> random_vec(std::mt19937& rng, size_t n) {
+  std::uniform_real_distribution<float> ud(-2.f, 2.f);
+  std::vector<float> v(n);
+  for (auto& f : v) f = ud(rng);
+  return v;
+}
+
+const NchwcAct kActs[] = {{NchwcAct::none, 0.f, 0.f}, {NchwcAct::relu, 0.f, 0.f}, {NchwcAct::clip, 0.f, 6.f}};
+
+}  // namespace
+
+int main() {
+  std::mt19937 rng(11);
+  int tested = 0;
+  const auto& ref = kernels::kNchwcKernels[kernels::kNchwcCount - 1].fn;
+  CHECK(ref.lanes == 0);
+  for (int ki = 0; ki + 1 < kernels::kNchwcCount; ++ki) {
+    const auto& k = kernels::kNchwcKernels[ki];
+    if (static_cast<int>(k.isa) > static_cast<int>(cpu_isa())) continue;
+    ++tested;
+    const int L = k.fn.lanes;
+    CHECK(L == 8 || L == 16);
+
+    // Pointwise.
+    for (int64_t C : {1, 3, 16, 17, 40})
+      for (int64_t K : {1, 5, 16, 24, 33})
+        for (int64_t HW : {1, 7, 14, 15, 29, 100}) {
+          const int64_t Cb = (C + L - 1) / L, Kb = (K + L - 1) / L;
+          const kernels::NchwcPwParams p{C, K, HW, L};
+          auto x = random_vec(rng, Cb * HW * L), w = random_vec(rng, Kb * C * L), bias = random_vec(rng, Kb * L);
+          auto res = random_vec(rng, Kb * HW * L);
+          x[0] = NAN;
+          x[x.size() - 1] = INFINITY;
+          std::uniform_int_distribution<int64_t> pix(0, HW), blk(0, Kb);
+          int64_t p0 = pix(rng), p1 = pix(rng), kb0 = blk(rng), kb1 = blk(rng);
+          if (p0 > p1) std::swap(p0, p1);
+          if (kb0 > kb1) std::swap(kb0, kb1);
+          if (HW < 20) p0 = 0, p1 = HW;  // the whole of small planes, also the full ranges
+          if (K < 20) kb0 = 0, kb1 = Kb;
+          for (const NchwcAct& act : kActs)
+            for (bool with_res : {false, true}) {
+              std::vector<float> want(Kb * HW * L, 7.f), got(want);
+              const float* r = with_res ? res.data() : nullptr;
+              ref.pointwise(p, x.data(), w.data(), bias.data(), r, act, want.data(), p0, p1, kb0, kb1);
+              k.fn.pointwise(p, x.data(), w.data(), bias.data(), r, act, got.data(), p0, p1, kb0, kb1);
+              const bool ok = same_bits(want, got);
+              CHECK(ok);
+              if (!ok)
+                std::fprintf(stderr, "  pointwise %s C%lld K%lld HW%lld pixels [%lld,%lld) blocks [%lld,%lld) act%d res%d\n",
+                             k.name, (long long)C, (long long)K, (long long)HW, (long long)p0, (long long)p1,
+                             (long long)kb0, (long long)kb1, act.kind, with_res);
+            }
+        }
+
+    // Depthwise.
+    struct Win {
+      int64_t kh, kw, sh, sw, dh, dw;
+    };
+    const Win wins[] = {{3, 3, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1}, {5, 5, 1, 1, 1, 1}, {5, 5, 2, 2, 1, 1},
+                        {1, 1, 1, 1, 1, 1}, {3, 3, 1, 1, 2, 2}, {3, 5, 1, 2, 1, 1}, {3, 3, 3, 3, 1, 1},
+                        {7, 7, 2, 2, 1, 1}, {3, 3, 2, 1, 1, 1}};
+    for (const Win& wn : wins)
+      for (int64_t H : {1, 2, 5, 8, 13})
+        for (int64_t W : {1, 3, 7, 12, 21})
+          for (int64_t pad : {0, 1, 2}) {
+            const int64_t pb = (H + W) % 3;  // end padding differs from the start's
+            const int64_t OH = (H + pad + pb - wn.dh * (wn.kh - 1) - 1) / wn.sh + 1;
+            const int64_t OW = (W + pad + pb - wn.dw * (wn.kw - 1) - 1) / wn.sw + 1;
+            if (H + pad + pb < wn.dh * (wn.kh - 1) + 1 || W + pad + pb < wn.dw * (wn.kw - 1) + 1) continue;
+            const kernels::NchwcDwParams p{H, W, OH, OW, wn.kh, wn.kw, wn.sh, wn.sw, pad, pad, wn.dh, wn.dw, L};
+            auto x = random_vec(rng, H * W * L), w = random_vec(rng, wn.kh * wn.kw * L), bias = random_vec(rng, L);
+            auto res = random_vec(rng, OH * OW * L);
+            x[L / 2] = NAN;
+            x[x.size() - 1] = -INFINITY;
+            const int64_t mid = OH / 2;
+            for (const NchwcAct& act : kActs)
+              for (bool with_res : {false, true}) {
+                std::vector<float> want(OH * OW * L, 7.f), got(want);
+                const float* r = with_res ? res.data() : nullptr;
+                ref.depthwise(p, x.data(), w.data(), bias.data(), r, act, want.data(), 0, OH);
+                k.fn.depthwise(p, x.data(), w.data(), bias.data(), r, act, got.data(), 0, mid);  // two bands
+                k.fn.depthwise(p, x.data(), w.data(), bias.data(), r, act, got.data(), mid, OH);
+                const bool ok = same_bits(want, got);
+                CHECK(ok);
+                if (!ok)
+                  std::fprintf(stderr, "  depthwise %s %lldx%lld s%lldx%lld d%lldx%lld H%lld W%lld pad%lld/%lld act%d res%d\n",
+                               k.name, (long long)wn.kh, (long long)wn.kw, (long long)wn.sh, (long long)wn.sw,
+                               (long long)wn.dh, (long long)wn.dw, (long long)H, (long long)W, (long long)pad,
+                               (long long)pb, act.kind, with_res);
+              }
+          }
+
+    // Reorders: against the reference, a round trip, padding lanes zero.
+    for (int64_t C : {1, 5, 16, 17, 33})
+      for (int64_t HW : {1, 7, 16, 17, 40}) {
+        const int64_t Cb = (C + L - 1) / L;
+        auto x = random_vec(rng, C * HW);
+        std::vector<float> want(Cb * HW * L, 7.f), got(want), back(C * HW, 7.f);
+        for (int64_t cb = 0; cb < Cb; ++cb) {
+          ref.to_blocked(x.data(), C, HW, L, want.data(), cb, 0, HW);
+          k.fn.to_blocked(x.data(), C, HW, L, got.data(), cb, 0, HW / 3);  // two ranges
+          k.fn.to_blocked(x.data(), C, HW, L, got.data(), cb, HW / 3, HW);
+        }
+        CHECK(same_bits(want, got));
+        bool pad_zero = true;
+        for (int64_t q = 0; q < HW; ++q)
+          for (int64_t l = C % L ? C % L : L; l < L; ++l) pad_zero = pad_zero && got[((Cb - 1) * HW + q) * L + l] == 0.f;
+        CHECK(pad_zero);
+        for (int64_t cb = 0; cb < Cb; ++cb) k.fn.from_blocked(got.data(), C, HW, L, back.data(), cb, 0, HW);
+        CHECK(same_bits(back, x));
+      }
+  }
+  std::printf("nchwc variants tested on this CPU: %d of %d\n", tested, kernels::kNchwcCount - 1);
+  return report("test_nchwc");
+}

@@ -1,0 +1,138 @@
+"""The blocked layout pass (NCHW16c / NCHW8c inside the graph): depthwise convolutions and the
+pointwise ones joined to them run blocked, with reorders where values meet NCHW ops. Checked
+against the unoptimized graph at every ISA cap, batch 1 and 3, with channel counts that leave
+partial blocks, every depthwise window / stride / dilation / padding kind, fused and unfused
+activations, residuals, a blocked value read by both layouts, and blocked graph outputs."""
+import os
+
+import numpy as np
+import pytest
+
+import cnncore as cc
+from cnncore import nn
+from conftest import rand
+
+F = cc.functional
+
+
+class SepBlock(nn.Module):
+    """expand 1x1 -> depthwise k x k -> project 1x1 (+ x when the shapes allow)."""
+
+    def __init__(self, cin, hidden, cout, k=3, stride=1, dilation=1, act="relu6"):
+        super().__init__()
+        pad = dilation * (k - 1) // 2
+        self.exp = nn.Conv2d(cin, hidden, 1)
+        self.dw = nn.Conv2d(hidden, hidden, k, stride=stride, padding=pad, dilation=dilation, groups=hidden)
+        self.proj = nn.Conv2d(hidden, cout, 1, bias=False)
+        self.act = act
+        self.res = stride == 1 and cin == cout
+
+    def forward(self, x):
+        a = {"relu6": F.relu6, "relu": F.relu, "hardswish": F.hardswish, "silu": F.silu, "none": lambda v: v}[self.act]
+        y = self.proj(a(self.dw(a(self.exp(x)))))
+        return y + x if self.res else y
+
+
+class SepNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 20, 3, stride=2, padding=1)  # NCHW GEMM, then a reorder
+        self.b1 = SepBlock(20, 40, 20, k=3)                   # residual, 40 = 2.5 blocks of 16
+        self.b2 = SepBlock(20, 72, 24, k=5, stride=2, act="hardswish")
+        self.b3 = SepBlock(24, 48, 24, k=3, dilation=2, act="silu")
+        self.b4 = SepBlock(24, 33, 17, k=3, stride=2, act="relu")
+        self.b5 = SepBlock(17, 17, 17, k=5, act="none")
+        self.odd = nn.Conv2d(17, 17, (3, 1), padding=(2, 0), groups=17)  # a non-square depthwise window
+        self.pool = nn.MaxPool2d(2, ceil_mode=True)
+        self.fc = nn.Linear(17 + 17, 7)
+
+    def forward(self, x):
+        y = self.b5(self.b4(self.b3(self.b2(self.b1(F.relu(self.stem(x)))))))
+        z = self.odd(y)
+        # y feeds the blocked depthwise conv and an NCHW pool: it leaves the blocked region once
+        p = F.concat([F.global_avg_pool2d(self.pool(y)), F.global_avg_pool2d(z)], 1)
+        return self.fc(F.flatten(p, 1)), z
+
+
+def build(seed=0):
+    cc.manual_seed(seed)
+    net = SepNet()
+    m = net.to_model()
+    ref = cc.Model.from_graph(m.graph, m.state_dict())
+    ref.set_optimize(False)
+    return m, ref
+
+
+def layouts(model, shape):
+    return [n["attrs"].get("layout") for n in model.optimized_graph(shape)["nodes"] if n["op"] == "conv2d"]
+
+
+@pytest.mark.parametrize("batch,hw", [(1, 33), (3, 20), (1, 12)])
+def test_blocked_region_matches_unoptimized_graph(isa, batch, hw):
+    m, ref = build()
+    x = rand(np.random.default_rng(batch), batch, 3, hw, hw)
+    got, want = m(x), ref(x)
+    for g, w in zip(got, want):
+        scale = max(1.0, float(np.abs(w).max()))
+        np.testing.assert_allclose(g, w, rtol=0, atol=2e-5 * scale)
+    lay = layouts(m, x.shape)
+    block = {"scalar": None, "avx2": "nchw8c", "avx512": "nchw16c"}[cc.build_info()["isa_active"]]
+    # the stem stays NCHW; every conv of the blocks and the odd depthwise one are blocked
+    assert lay[0] is None and all(v == block for v in lay[1:]), lay
+
+
+def test_blocked_results_do_not_depend_on_threads():
+    m, _ = build(1)
+    x = rand(np.random.default_rng(2), 2, 3, 40, 40)
+    prev = cc.get_num_threads()
+    try:
+        outs = []
+        for t in (1, 2, 3):
+            cc.set_num_threads(t)
+            outs.append(m(x))
+        for o in outs[1:]:
+            for a, b in zip(o, outs[0]):
+                np.testing.assert_array_equal(a, b)
+    finally:
+        cc.set_num_threads(prev)
+
+
+def test_layout_can_be_turned_off(monkeypatch):
+    m, _ = build(2)
+    x = rand(np.random.default_rng(3), 1, 3, 16, 16)
+    blocked = m(x)
+    monkeypatch.setenv("CNNCORE_LAYOUT", "nchw")
+    m2, _ = build(2)
+    assert all(v is None for v in layouts(m2, x.shape))
+    for a, b in zip(m2(x), blocked):
+        np.testing.assert_allclose(a, b, rtol=0, atol=2e-5 * max(1.0, float(np.abs(b).max())))
+    monkeypatch.setenv("CNNCORE_LAYOUT", "nhwc")
+    m3, _ = build(2)
+    with pytest.raises(cc.InvalidArgumentError, match="CNNCORE_LAYOUT"):
+        m3(x)
+
+
+def test_lone_pointwise_layers_stay_nchw():
+    """ResNet's 1x1 layers have no depthwise neighbour: the NCHW GEMM runs them, no reorders."""
+    cc.manual_seed(3)
+    net = nn.Sequential(nn.Conv2d(8, 16, 1), nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1), nn.Conv2d(16, 8, 1))
+    m = net.to_model()
+    ops = [n["op"] for n in m.optimized_graph((1, 8, 10, 10))["nodes"]]
+    assert "to_nchwc" not in ops and all(v is None for v in layouts(m, (1, 8, 10, 10)))
+
+
+def test_nan_and_inf_stay_in_their_channels(isa):
+    """Padding lanes and the other channels of a block must not see a NaN or Inf input."""
+    cc.manual_seed(4)
+    net = nn.Sequential(nn.Conv2d(5, 5, 3, padding=1, groups=5), nn.Conv2d(5, 3, 1))
+    m = net.to_model()
+    x = rand(np.random.default_rng(5), 1, 5, 6, 6)
+    x[0, 1, 2, 2] = np.nan
+    x[0, 3, 4, 4] = np.inf
+    got = m(x)
+    ref = cc.Model.from_graph(m.graph, m.state_dict())
+    ref.set_optimize(False)
+    want = ref(x)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    fin = np.isfinite(want)
+    np.testing.assert_allclose(got[fin], want[fin], rtol=1e-5, atol=1e-5)
