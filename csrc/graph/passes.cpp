@@ -165,7 +165,8 @@ void fuse_silu(Graph& g) {
 // The blocked layout (kernels/nchwc/nchwc.h) for depthwise convolutions and the pointwise ones
 // joined to them by data edges through other pointwise ones (MobileNet's expand -> depthwise ->
 // project chains): those run blocked, with reorders only where a value enters from or leaves
-// for NCHW ops. Lone pointwise layers (ResNet's) keep the NCHW GEMM, which is as fast and needs
+// for NCHW ops. A convolution of at most 4 input channels (a first layer) whose output feeds
+// the region reads its NCHW input directly and writes blocked output, in place of a reorder. Lone pointwise layers (ResNet's) keep the NCHW GEMM, which is as fast and needs
 // no reorders. L is the vector width of the active ISA; none at the scalar level.
 void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
   for (const auto& [name, t] : g.weights) shapes[name] = t.shape();  // with those folding made
@@ -198,8 +199,10 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
       if (pm != "explicit" && pm != "notset") continue;
       const Shape* b = c.inputs.size() > 2 && !c.inputs[2].empty() ? &shapes.at(c.inputs[2]) : nullptr;
       const ops::ConvPlan plan = ops::plan_conv2d(x->second, w->second, b, o);
-      if (!ops::nchwc_conv_supported(plan)) continue;
-      kind[i] = plan.p.groups > 1 || plan.p.kh * plan.p.kw > 1 ? 2 : 1;
+      if (ops::nchwc_conv_supported(plan))
+        kind[i] = plan.p.groups > 1 || plan.p.kh * plan.p.kw > 1 ? 2 : 1;
+      else if (plan.p.C <= 4 && ops::nchwc_direct_supported(plan))
+        kind[i] = 3;
     } catch (const std::exception&) {
       continue;  // left for the conv2d op to report
     }
@@ -208,21 +211,21 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
   for (size_t i = 0; i < n; ++i) prod[g.nodes[i].outputs[0]] = i;
   std::vector<bool> blocked(n);
   for (size_t i = 0; i < n; ++i) blocked[i] = kind[i] == 2;
-  // A blocked conv reads inputs 0 (x) and 3 (residual) blocked.
-  auto reads_blocked = [](size_t idx) { return idx == 0 || idx == 3; };
+  // A blocked conv reads its residual (input 3) blocked, and x (input 0) unless it is direct.
+  auto reads_blocked = [&](size_t node, size_t idx) { return (idx == 0 && kind[node] != 3) || idx == 3; };
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = 0; i < n; ++i) {
-      if (blocked[i] || kind[i] != 1) continue;
+      if (blocked[i] || (kind[i] != 1 && kind[i] != 3)) continue;
       bool join = false;
       const Node& c = g.nodes[i];
-      for (size_t k = 0; k < c.inputs.size() && !join; ++k) {
+      for (size_t k = 0; k < c.inputs.size() && !join && kind[i] == 1; ++k) {
         auto it = prod.find(c.inputs[k]);
-        join = reads_blocked(k) && it != prod.end() && blocked[it->second];
+        join = reads_blocked(i, k) && it != prod.end() && blocked[it->second];
       }
       for (size_t j = 0; j < n && !join; ++j)
         for (size_t k = 0; k < g.nodes[j].inputs.size(); ++k)
-          if (blocked[j] && reads_blocked(k) && g.nodes[j].inputs[k] == c.outputs[0]) join = true;
+          if (blocked[j] && reads_blocked(j, k) && g.nodes[j].inputs[k] == c.outputs[0]) join = true;
       if (join) blocked[i] = changed = true;
     }
   }
@@ -245,7 +248,7 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
       continue;
     }
     for (size_t k : {size_t{0}, size_t{3}}) {
-      if (k >= node.inputs.size() || node.inputs[k].empty()) continue;
+      if (k >= node.inputs.size() || node.inputs[k].empty() || (k == 0 && kind[i] == 3)) continue;
       const std::string v = node.inputs[k];
       if (!bname.count(v)) {
         Node r;
@@ -264,12 +267,15 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
     node.outputs[0] = bname[v] = fresh(v);
     if (core::verbose("dispatch"))
       core::log_line("dispatch layout " + node.name + " -> " + lname + " (" +
-                     (kind[i] == 2 ? "depthwise" : "pointwise next to a blocked convolution") + ")");
+                     (kind[i] == 2   ? "depthwise"
+                      : kind[i] == 3 ? "few input channels, read from NCHW, feeding a blocked convolution"
+                                     : "pointwise next to a blocked convolution") +
+                     ")");
     out.push_back(node);
     bool nchw_use = outputs.count(v) > 0;  // a graph output, or read by an NCHW op
     for (size_t j = 0; j < n && !nchw_use; ++j)
       for (size_t k = 0; k < g.nodes[j].inputs.size(); ++k)
-        if (g.nodes[j].inputs[k] == v && !(blocked[j] && reads_blocked(k))) nchw_use = true;
+        if (g.nodes[j].inputs[k] == v && !(blocked[j] && reads_blocked(j, k))) nchw_use = true;
     if (nchw_use) {
       Node r;
       r.op = "from_nchwc";

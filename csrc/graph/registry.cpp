@@ -143,14 +143,19 @@ CompiledNode conv2d(const CompileCtx& c) {
           }};
 }
 
-// A depthwise or pointwise conv2d the layout pass gave attribute layout = "nchw<L>c": input,
-// residual and output blocked ([N, C/L, H, W, L]), weights and bias as conv2d's.
+// A conv2d the layout pass gave attribute layout = "nchw<L>c": output and residual blocked
+// ([N, C/L, H, W, L]); input blocked too (depthwise, pointwise) or NCHW (a first layer);
+// weights and bias as conv2d's.
 CompiledNode conv2d_nchwc(const CompileCtx& c) {
   const std::string layout = Attrs(c.node).s("layout", "");
-  if (c.shapes[0].size() != 5 || layout != "nchw" + std::to_string(c.shapes[0][4]) + "c")
-    throw InvalidArgument("conv2d: layout '" + layout + "' does not match the input shape " + shape_str(c.shapes[0]));
+  int64_t L = 0;
+  if (layout.size() > 5 && layout.rfind("nchw", 0) == 0 && layout.back() == 'c') {
+    const std::string digits = layout.substr(4, layout.size() - 5);
+    if (digits.size() <= 2 && digits.find_first_not_of("0123456789") == std::string::npos) L = std::stoll(digits);
+  }
+  if (L < 1) throw InvalidArgument("conv2d: layout must be nchw<L>c (e.g. nchw16c), got '" + layout + "'");
   const auto plan = ops::plan_conv2d_nchwc(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr,
-                                           conv2d_options(Attrs(c.node)));
+                                           conv2d_options(Attrs(c.node)), L);
   const ops::Epilogue e0 = epilogue(c, 3, plan.out);
   const bool res = c.has(3), bias = c.has(2);
   const auto& p = plan.conv.p;

@@ -42,24 +42,39 @@ bool nchwc_conv_supported(const ConvPlan& plan) {
   return depthwise || pointwise;
 }
 
-NchwcConvPlan plan_conv2d_nchwc(const Shape& xb, const Shape& w, const Shape* bias, const Conv2dOptions& o) {
-  const char* op = "conv2d_nchwc";
-  if (xb.size() != 5 || w.size() != 4)
-    throw InvalidArgument(std::string(op) + ": input must be blocked 5-D and weight 4-D, got " + shape_str(xb) +
-                          " and " + shape_str(w));
-  const int64_t L = xb[4];
-  if (L < 1) throw InvalidArgument(std::string(op) + ": block width must be >= 1, got " + shape_str(xb));
-  const int64_t C = o.groups > 1 ? o.groups : w[1];  // depthwise: one input channel per group
-  if (div_up(C, L) != xb[1])
-    throw InvalidArgument(std::string(op) + ": weight " + shape_str(w) + " expects " + str(C) +
-                          " input channels, but the blocked input " + shape_str(xb) + " holds " + str(xb[1]) +
-                          " blocks of " + str(L));
+bool nchwc_direct_supported(const ConvPlan& plan) {
+  const auto& p = plan.p;
+  return !plan.transposed && p.groups == 1 && p.dh == 1 && p.dw == 1;
+}
+
+NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bias, const Conv2dOptions& o,
+                                int64_t L) {
+  const char* op = "conv2d";
+  if (L < 1 || L > 64) throw InvalidArgument(std::string(op) + ": block width must be in [1, 64], got " + str(L));
   NchwcConvPlan plan;
-  plan.conv = plan_conv2d({xb[0], C, xb[2], xb[3]}, w, bias, o, op);
-  if (!nchwc_conv_supported(plan.conv))
-    throw Unsupported(std::string(op) + ": only depthwise and pointwise (1x1, stride 1, unpadded) convolutions");
   plan.L = L;
-  plan.depthwise = plan.conv.p.groups > 1 || (C == 1 && plan.conv.p.K == 1 && plan.conv.p.kh * plan.conv.p.kw > 1);
+  if (x.size() == 4) {  // NCHW input: the direct kernel
+    plan.conv = plan_conv2d(x, w, bias, o, op);
+    if (!nchwc_direct_supported(plan.conv))
+      throw Unsupported(std::string(op) + ": a blocked convolution of an NCHW input must have one group, no dilation");
+    plan.kind = NchwcConvPlan::direct;
+  } else {
+    if (x.size() != 5 || w.size() != 4 || x[4] != L)
+      throw InvalidArgument(std::string(op) + ": input must be blocked 5-D with block " + str(L) +
+                            " and weight 4-D, got " + shape_str(x) + " and " + shape_str(w));
+    const int64_t C = o.groups > 1 ? o.groups : w[1];  // depthwise: one input channel per group
+    if (div_up(C, L) != x[1])
+      throw InvalidArgument(std::string(op) + ": weight " + shape_str(w) + " expects " + str(C) +
+                            " input channels, but the blocked input " + shape_str(x) + " holds " + str(x[1]) +
+                            " blocks of " + str(L));
+    plan.conv = plan_conv2d({x[0], C, x[2], x[3]}, w, bias, o, op);
+    if (!nchwc_conv_supported(plan.conv))
+      throw Unsupported(std::string(op) + ": a blocked input takes depthwise and pointwise (1x1, stride 1, unpadded) "
+                        "convolutions only");
+    const auto& p = plan.conv.p;
+    const bool pointwise = p.groups == 1 && p.kh == 1 && p.kw == 1;
+    plan.kind = pointwise ? NchwcConvPlan::pointwise : NchwcConvPlan::depthwise;
+  }
   plan.out = nchwc_shape(plan.conv.out, L);
   return plan;
 }
@@ -70,33 +85,25 @@ std::shared_ptr<const PackedNchwc> pack_conv_nchwc(const NchwcConvPlan& plan, co
   auto pw = std::make_shared<PackedNchwc>();
   pw->bias.assign(static_cast<size_t>(Kb * L), 0.f);
   if (b) std::copy(b, b + p.K, pw->bias.begin());
-  if (plan.depthwise) {  // [Kb][taps][L]
-    const int64_t taps = p.kh * p.kw;
-    pw->w = aligned_floats(Kb * taps * L);
-    float* d = pw->w.get();
-    for (int64_t kb = 0; kb < Kb; ++kb)
-      for (int64_t t = 0; t < taps; ++t)
-        for (int64_t l = 0; l < L; ++l) {
-          const int64_t k = kb * L + l;
-          d[(kb * taps + t) * L + l] = k < p.K ? w[k * taps + t] : 0.f;
-        }
-  } else {  // [Kb][C][L]
-    pw->w = aligned_floats(Kb * p.C * L);
-    float* d = pw->w.get();
-    for (int64_t kb = 0; kb < Kb; ++kb)
-      for (int64_t c = 0; c < p.C; ++c)
-        for (int64_t l = 0; l < L; ++l) {
-          const int64_t k = kb * L + l;
-          d[(kb * p.C + c) * L + l] = k < p.K ? w[k * p.C + c] : 0.f;
-        }
-  }
+  // [Kb][C/groups][kh][kw][L]: the weight of output channel kb*L + l (zero past K) per tap
+  const int64_t taps = p.kh * p.kw * (plan.kind == NchwcConvPlan::depthwise ? 1 : p.C);
+  pw->w = aligned_floats(Kb * taps * L);
+  float* d = pw->w.get();
+  for (int64_t kb = 0; kb < Kb; ++kb)
+    for (int64_t t = 0; t < taps; ++t)
+      for (int64_t l = 0; l < L; ++l) {
+        const int64_t k = kb * L + l;
+        d[(kb * taps + t) * L + l] = k < p.K ? w[k * taps + t] : 0.f;
+      }
   return pw;
 }
 
 void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const float* x, float* y, const Epilogue& e) {
   const auto& p = plan.conv.p;
   const int64_t L = plan.L, N = plan.conv.N, Kb = div_up(p.K, L), Cb = div_up(p.C, L);
-  const auto& k = select_nchwc(L, plan.depthwise ? "conv2d:dw" : "conv2d:pw");
+  const auto& k = select_nchwc(L, plan.kind == NchwcConvPlan::depthwise ? "conv2d:dw"
+                                 : plan.kind == NchwcConvPlan::direct  ? "conv2d:direct"
+                                                                       : "conv2d:pw");
   const kernels::NchwcAct act = fused_act(e);
   // Activations the kernels do not apply run as a pass over each stored range (the padding
   // lanes stay finite: every activation maps 0 to a finite value).
@@ -104,7 +111,30 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
   const kernels::BiasAct* epi = after ? &select_bias_act(e.act, L * p.OW) : nullptr;
   const int64_t out_plane = p.OH * p.OW * L, in_plane = p.H * p.W * L;
   const int64_t threads = get_num_threads();
-  if (plan.depthwise) {
+  if (plan.kind == NchwcConvPlan::direct) {
+    const kernels::NchwcDirectParams dp{p.C, p.H, p.W, p.K, p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl,
+                                        static_cast<int>(L)};
+    // Tasks: (image, pair of output blocks, band of rows); bands enough for every thread.
+    const int64_t pairs = div_up(Kb, 2), bands = std::min(p.OH, div_up(4 * threads, N * pairs));
+    const int64_t work = out_plane * 2 * p.C * p.kh * p.kw;
+    core::parallel_for(N * pairs * bands, grain(work / bands), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t band = t % bands, pr = (t / bands) % pairs, n = t / (bands * pairs);
+        const int64_t oy0 = band * p.OH / bands, oy1 = (band + 1) * p.OH / bands;
+        const int64_t kb0 = 2 * pr, kb1 = std::min(Kb, kb0 + 2);
+        const float* res = e.residual ? e.residual + n * Kb * out_plane : nullptr;
+        float* yn = y + n * Kb * out_plane;
+        k.direct(dp, x + n * p.C * p.H * p.W, pw.w.get(), pw.bias.data(), res, act, yn, oy0, oy1, kb0, kb1);
+        if (epi)
+          for (int64_t kb = kb0; kb < kb1; ++kb) {
+            float* r = yn + kb * out_plane + oy0 * p.OW * L;
+            epi->run(r, r, (oy1 - oy0) * p.OW * L, nullptr, 0, e.act);
+          }
+      }
+    });
+    return;
+  }
+  if (plan.kind == NchwcConvPlan::depthwise) {
     const kernels::NchwcDwParams dp{p.H, p.W, p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw,
                                     static_cast<int>(L)};
     // Tasks: (image, block, band of rows), bands only when blocks alone are too few to share.

@@ -13,17 +13,22 @@ namespace cnncore::ops {
 Shape nchwc_shape(const Shape& nchw, int64_t L);
 
 struct NchwcConvPlan {
-  ConvPlan conv;       // the NCHW problem (shape math and checks of plan_conv2d)
+  enum Kind { pointwise, depthwise, direct };
+  ConvPlan conv;  // the NCHW problem (shape math and checks of plan_conv2d)
   int64_t L = 0;
-  bool depthwise = false;  // else pointwise: 1x1, stride 1, no padding, one group
-  Shape out;               // blocked
+  Kind kind = pointwise;
+  Shape out;  // blocked
 };
-/// Plans a convolution whose input `xb` is blocked ([N, Cb, H, W, L]); the weight's shape says
-/// how many of the Cb*L channels are real. Throws Unsupported for a problem that is neither
-/// depthwise nor pointwise.
-NchwcConvPlan plan_conv2d_nchwc(const Shape& xb, const Shape& w, const Shape* bias, const Conv2dOptions& o);
-/// Whether plan_conv2d_nchwc takes this NCHW problem.
+/// Plans a convolution with blocked output (block width L). Its input `x` is blocked
+/// ([N, Cb, H, W, L]; the weight's shape says how many of the Cb*L channels are real) for a
+/// depthwise or pointwise (1x1, stride 1, unpadded) problem, or NCHW for a direct one (one
+/// group, undilated: a first layer). Throws Unsupported for other problems.
+NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bias, const Conv2dOptions& o,
+                                int64_t L);
+/// Whether plan_conv2d_nchwc takes this NCHW problem with a blocked input.
 bool nchwc_conv_supported(const ConvPlan& plan);
+/// Whether it takes it with the input left NCHW (direct).
+bool nchwc_direct_supported(const ConvPlan& plan);
 
 /// Weights and bias in the kernels' blocked order, zero past the real channels.
 struct PackedNchwc {

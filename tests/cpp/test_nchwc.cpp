@@ -2,8 +2,8 @@
 // pointwise over channel counts that leave partial blocks, pixel ranges that end in partial
 // register tiles and odd ranges of output blocks; depthwise over windows, strides, dilations and
 // paddings that put every pixel of small planes on a border, and bands of rows; both with and
-// without a residual, with each fused activation, and with NaN and Inf in the input. The
-// reorders round-trip and zero the padding lanes.
+// without a residual, with each fused activation, and with NaN and Inf in the input; the direct
+// first-layer kernel likewise. The reorders round-trip and zero the padding lanes.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -116,6 +116,42 @@ int main() {
                                k.name, (long long)wn.kh, (long long)wn.kw, (long long)wn.sh, (long long)wn.sw,
                                (long long)wn.dh, (long long)wn.dw, (long long)H, (long long)W, (long long)pad,
                                (long long)pb, act.kind, with_res);
+              }
+          }
+
+    // Direct (NCHW input, a first layer): windows, strides and paddings with border columns and
+    // rows, plane widths that end in partial register tiles, odd output block ranges.
+    struct Dir {
+      int64_t C, kh, kw, sh, sw, pad;
+    };
+    const Dir dirs[] = {{3, 3, 3, 2, 2, 1}, {3, 3, 3, 1, 1, 1}, {1, 5, 5, 1, 1, 2}, {3, 7, 7, 2, 2, 3},
+                        {4, 11, 11, 4, 4, 2}, {2, 3, 1, 1, 2, 0}, {3, 2, 2, 2, 2, 0}};
+    for (const Dir& d : dirs)
+      for (int64_t K : {1, 16, 20, 33})
+        for (int64_t H : {1, 6, 19})
+          for (int64_t W : {2, 17, 40}) {
+            const int64_t OH = (H + 2 * d.pad - d.kh) / d.sh + 1, OW = (W + 2 * d.pad - d.kw) / d.sw + 1;
+            if (H + 2 * d.pad < d.kh || W + 2 * d.pad < d.kw) continue;
+            const int64_t Kb = (K + L - 1) / L;
+            const kernels::NchwcDirectParams p{d.C, H, W, K, OH, OW, d.kh, d.kw, d.sh, d.sw, d.pad, d.pad, L};
+            auto x = random_vec(rng, d.C * H * W), w = random_vec(rng, Kb * d.C * d.kh * d.kw * L);
+            auto bias = random_vec(rng, Kb * L), res = random_vec(rng, Kb * OH * OW * L);
+            x[x.size() / 2] = NAN;
+            const int64_t kb0 = Kb > 2 ? 1 : 0, mid = OH / 2;
+            for (const NchwcAct& act : kActs)
+              for (bool with_res : {false, true}) {
+                std::vector<float> want(Kb * OH * OW * L, 7.f), got(want);
+                const float* r = with_res ? res.data() : nullptr;
+                ref.direct(p, x.data(), w.data(), bias.data(), r, act, want.data(), 0, OH, kb0, Kb);
+                k.fn.direct(p, x.data(), w.data(), bias.data(), r, act, got.data(), 0, mid, kb0, Kb);
+                k.fn.direct(p, x.data(), w.data(), bias.data(), r, act, got.data(), mid, OH, kb0, Kb);
+                const bool ok = same_bits(want, got);
+                CHECK(ok);
+                if (!ok)
+                  std::fprintf(stderr, "  direct %s C%lld %lldx%lld s%lldx%lld pad%lld K%lld H%lld W%lld act%d res%d\n",
+                               k.name, (long long)d.C, (long long)d.kh, (long long)d.kw, (long long)d.sh,
+                               (long long)d.sw, (long long)d.pad, (long long)K, (long long)H, (long long)W,
+                               act.kind, with_res);
               }
           }
 

@@ -36,7 +36,7 @@ class SepBlock(nn.Module):
 class SepNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.stem = nn.Conv2d(3, 20, 3, stride=2, padding=1)  # NCHW GEMM, then a reorder
+        self.stem = nn.Conv2d(3, 20, 3, stride=2, padding=1)  # reads NCHW, writes blocked
         self.b1 = SepBlock(20, 40, 20, k=3)                   # residual, 40 = 2.5 blocks of 16
         self.b2 = SepBlock(20, 72, 24, k=5, stride=2, act="hardswish")
         self.b3 = SepBlock(24, 48, 24, k=3, dilation=2, act="silu")
@@ -77,8 +77,11 @@ def test_blocked_region_matches_unoptimized_graph(isa, batch, hw):
         np.testing.assert_allclose(g, w, rtol=0, atol=2e-5 * scale)
     lay = layouts(m, x.shape)
     block = {"scalar": None, "avx2": "nchw8c", "avx512": "nchw16c"}[cc.build_info()["isa_active"]]
-    # the stem stays NCHW; every conv of the blocks and the odd depthwise one are blocked
-    assert lay[0] is None and all(v == block for v in lay[1:]), lay
+    # every conv is blocked: the stem reads the NCHW input directly (no reorder before b1)
+    assert all(v == block for v in lay), lay
+    ops = [n["op"] for n in m.optimized_graph(x.shape)["nodes"]]
+    reorders = (0, 2) if block else (0, 0)  # from_nchwc: y (to the pool) and z (an output)
+    assert (ops.count("to_nchwc"), ops.count("from_nchwc")) == reorders, ops
 
 
 def test_blocked_results_do_not_depend_on_threads():
@@ -113,12 +116,14 @@ def test_layout_can_be_turned_off(monkeypatch):
 
 
 def test_lone_pointwise_layers_stay_nchw():
-    """ResNet's 1x1 layers have no depthwise neighbour: the NCHW GEMM runs them, no reorders."""
+    """ResNet's 1x1 layers and first layer have no depthwise neighbour: the NCHW GEMM runs them,
+    no reorders."""
     cc.manual_seed(3)
-    net = nn.Sequential(nn.Conv2d(8, 16, 1), nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1), nn.Conv2d(16, 8, 1))
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Conv2d(8, 16, 1), nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1),
+                        nn.Conv2d(16, 8, 1))
     m = net.to_model()
-    ops = [n["op"] for n in m.optimized_graph((1, 8, 10, 10))["nodes"]]
-    assert "to_nchwc" not in ops and all(v is None for v in layouts(m, (1, 8, 10, 10)))
+    ops = [n["op"] for n in m.optimized_graph((1, 3, 10, 10))["nodes"]]
+    assert "to_nchwc" not in ops and all(v is None for v in layouts(m, (1, 3, 10, 10)))
 
 
 def test_nan_and_inf_stay_in_their_channels(isa):

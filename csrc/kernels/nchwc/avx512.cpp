@@ -1,5 +1,5 @@
-// AVX-512 instance of the blocked-layout kernels (blocked.h): pointwise tiles of 14 pixels by two
-// output blocks (28 accumulators of the 32 vector registers).
+// AVX-512 instance of the blocked-layout kernels (blocked.h): pointwise and first-layer tiles of
+// 14 pixels by two output blocks (28 accumulators of the 32 vector registers).
 #include <immintrin.h>
 
 #include "kernels/nchwc/blocked.h"
@@ -17,6 +17,11 @@ void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, con
 void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
                      NchwcAct act, float* y, int64_t oy0, int64_t oy1) {
   dw_run<VecF>(p, x, w, bias, res, act, y, oy0, oy1);
+}
+
+void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
+                  NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+  direct_run<VecF, 14>(p, x, w, bias, res, act, y, oy0, oy1, kb0, kb1);
 }
 
 void nchwc_to_blocked(const float* x, int64_t C, int64_t HW, int, float* y, int64_t cb, int64_t p0, int64_t p1) {

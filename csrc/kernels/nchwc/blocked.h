@@ -26,6 +26,20 @@ inline void nchwc_store(typename V::T acc, typename V::T vb, const float* res, c
   V::store_n(y + o, nchwc_activate<V>(acc, act), V::L);
 }
 
+// A register tile of R consecutive pixels from q0 on, blocks kb .. kb+NB-1 of `plane` pixels each.
+template <class V, int R, int NB>
+inline void store_tile(typename V::T (&acc)[NB][R], const float* bias, const float* res, const NchwcAct& act,
+                       float* y, int64_t kb, int64_t plane, int64_t q0) {
+  constexpr int64_t L = V::L;
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) {
+    const typename V::T vb = V::load_n(bias + (kb + b) * L, L);
+    const int64_t o = ((kb + b) * plane + q0) * L;
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) nchwc_store<V>(acc[b][r], vb, res, act, y, o + r * L);
+  }
+}
+
 // ---------------------------------------------------------------------------- pointwise
 // A register tile: R pixels from q0 on, NB output blocks from kb on, summed over every input
 // channel (2R accumulators with two blocks: each broadcast input value feeds NB FMAs).
@@ -54,13 +68,7 @@ void pw_tile(const NchwcPwParams& p, const float* x, const float* w, const float
       }
     }
   }
-#pragma GCC unroll 4
-  for (int b = 0; b < NB; ++b) {
-    const T vb = V::load_n(bias + (kb + b) * L, L);
-    const int64_t o = ((kb + b) * p.HW + q0) * L;
-#pragma GCC unroll 32
-    for (int r = 0; r < R; ++r) nchwc_store<V>(acc[b][r], vb, res, act, y, o + r * L);
-  }
+  store_tile<V, R, NB>(acc, bias, res, act, y, kb, p.HW, q0);
 }
 
 // A tile of rn < R pixels (the last of a range).
@@ -181,6 +189,99 @@ void dw_run(const NchwcDwParams& p, const float* x, const float* w, const float*
   for (int64_t oy = oy0; oy < oy1; ++oy)
     for (int64_t ox = 0; ox < p.OW; ++ox)
       nchwc_store<V>(dw_checked<V>(p, x, w, oy, ox), vb, res, act, y, (oy * p.OW + ox) * L);
+}
+
+// ---------------------------------------------------------------------------- direct (first layer)
+// One output pixel of NB blocks, taps bounds-checked (the plane's left and right borders).
+template <class V, int NB>
+void direct_pixel(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
+                  const NchwcAct& act, float* y, int64_t oy, int64_t ox, int64_t kb) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  T acc[NB];
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b) acc[b] = V::set1(0.f);
+  for (int64_t c = 0; c < p.C; ++c)
+    for (int64_t ky = 0; ky < p.kh; ++ky) {
+      const int64_t iy = oy * p.sh - p.pt + ky;
+      if (iy < 0 || iy >= p.H) continue;
+      for (int64_t kx = 0; kx < p.kw; ++kx) {
+        const int64_t ix = ox * p.sw - p.pl + kx;
+        if (ix < 0 || ix >= p.W) continue;
+        const T xv = V::set1(x[(c * p.H + iy) * p.W + ix]);
+#pragma GCC unroll 4
+        for (int b = 0; b < NB; ++b)
+          acc[b] = V::fma(V::load_n(w + ((((kb + b) * p.C + c) * p.kh + ky) * p.kw + kx) * L, L), xv, acc[b]);
+      }
+    }
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; ++b)
+    nchwc_store<V>(acc[b], V::load_n(bias + (kb + b) * L, L), res, act, y, (((kb + b) * p.OH + oy) * p.OW + ox) * L);
+}
+
+// R pixels of row oy from ox0 on, every column of their windows inside the input, rows ky in
+// [ky0, ky1) (the others fall outside it): each broadcast input value feeds NB blocks.
+template <class V, int R, int NB>
+void direct_tile(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
+                 const NchwcAct& act, float* y, int64_t oy, int64_t ox0, int64_t kb, int64_t ky0, int64_t ky1) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  T acc[NB][R];
+#pragma GCC unroll 64
+  for (int i = 0; i < NB * R; ++i) acc[i / R][i % R] = V::set1(0.f);
+  const int64_t sw = p.sw;
+  for (int64_t c = 0; c < p.C; ++c)
+    for (int64_t ky = ky0; ky < ky1; ++ky) {
+      const float* xr = x + (c * p.H + oy * p.sh - p.pt + ky) * p.W + ox0 * sw - p.pl;  // tap kx = 0 of pixel 0
+      const float* wr = w + ((kb * p.C + c) * p.kh + ky) * p.kw * L;
+      for (int64_t kx = 0; kx < p.kw; ++kx) {
+        T wv[NB];
+#pragma GCC unroll 4
+        for (int b = 0; b < NB; ++b) wv[b] = V::load_n(wr + (b * p.C * p.kh * p.kw + kx) * L, L);
+#pragma GCC unroll 32
+        for (int r = 0; r < R; ++r) {
+          const T xv = V::set1(xr[r * sw + kx]);
+#pragma GCC unroll 4
+          for (int b = 0; b < NB; ++b) acc[b][r] = V::fma(wv[b], xv, acc[b][r]);
+        }
+      }
+    }
+  store_tile<V, R, NB>(acc, bias, res, act, y, kb, p.OH * p.OW, oy * p.OW + ox0);
+}
+
+template <class V, int R, int NB>
+void direct_tail(int rn, const NchwcDirectParams& p, const float* x, const float* w, const float* bias,
+                 const float* res, const NchwcAct& act, float* y, int64_t oy, int64_t ox0, int64_t kb, int64_t ky0,
+                 int64_t ky1) {
+  if (rn == R) return direct_tile<V, R, NB>(p, x, w, bias, res, act, y, oy, ox0, kb, ky0, ky1);
+  if constexpr (R > 1) direct_tail<V, R - 1, NB>(rn, p, x, w, bias, res, act, y, oy, ox0, kb, ky0, ky1);
+}
+
+template <class V, int R, int NB>
+void direct_row(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
+                const NchwcAct& act, float* y, int64_t oy, int64_t kb, int64_t oxa, int64_t oxb) {
+  const int64_t ky0 = std::max<int64_t>(0, p.pt - oy * p.sh), ky1 = std::min(p.kh, p.H + p.pt - oy * p.sh);
+  for (int64_t ox = 0; ox < oxa; ++ox) direct_pixel<V, NB>(p, x, w, bias, res, act, y, oy, ox, kb);
+  int64_t ox = oxa;
+  for (; ox + R <= oxb; ox += R) direct_tile<V, R, NB>(p, x, w, bias, res, act, y, oy, ox, kb, ky0, ky1);
+  if (ox < oxb)
+    direct_tail<V, R - 1, NB>(static_cast<int>(oxb - ox), p, x, w, bias, res, act, y, oy, ox, kb, ky0, ky1);
+  for (ox = oxb; ox < p.OW; ++ox) direct_pixel<V, NB>(p, x, w, bias, res, act, y, oy, ox, kb);
+}
+
+template <class V, int R>
+void direct_run(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
+                const NchwcAct& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+  // Columns whose window lies inside the input: ox*sw - pl >= 0 and ox*sw - pl + kw - 1 < W.
+  const int64_t oxa = std::min(p.OW, (p.pl + p.sw - 1) / p.sw);
+  const int64_t oxb = std::max(oxa, std::min(p.OW, p.W - p.kw + p.pl >= 0 ? (p.W - p.kw + p.pl) / p.sw + 1 : 0));
+  for (int64_t kb = kb0; kb < kb1; kb += 2)
+    for (int64_t oy = oy0; oy < oy1; ++oy) {
+      if (kb + 1 < kb1)
+        direct_row<V, R, 2>(p, x, w, bias, res, act, y, oy, kb, oxa, oxb);
+      else
+        direct_row<V, R, 1>(p, x, w, bias, res, act, y, oy, kb, oxa, oxb);
+    }
 }
 
 // ---------------------------------------------------------------------------- reorders

@@ -4,7 +4,8 @@
 // of pixel p at ((c / L) * H*W + p) * L + c % L; a last block's lanes past C are padding (zero
 // from the reorder; later ops keep them finite, and the weights that read them are zero).
 // Kernels of this family: the reorders to and from NCHW, the pointwise (1x1) and the depthwise
-// convolution on blocked tensors. Per output the arithmetic is fixed, so every variant gives the
+// convolution on blocked tensors, and a direct convolution of few input channels (a first layer)
+// from NCHW to blocked. Per output the arithmetic is fixed, so every variant gives the
 // same bits as the reference (ref.cpp, the spec): pointwise sums w*x over input channels in
 // order with fused multiply-adds from 0; depthwise w0*x0, then fused multiply-adds over the
 // in-range taps in (ky, kx) order; then + bias, + residual, the activation.
@@ -43,6 +44,18 @@ struct NchwcDwParams {
 using NchwcDwFn = void (*)(const NchwcDwParams& p, const float* x, const float* w, const float* bias,
                            const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1);
 
+/// A convolution of few input channels (a first layer) from an NCHW image to blocked output.
+struct NchwcDirectParams {
+  int64_t C, H, W, K, OH, OW, kh, kw, sh, sw, pt, pl;
+  int L;
+};
+/// Output rows [oy0, oy1) of output blocks [kb0, kb1): x [C][H][W], w packed [ceil(K/L)][C][kh][kw][L]
+/// (zero past K), bias ceil(K/L)*L floats, res blocked as y or null; sums w*x over (c, ky, kx)
+/// in order, in-range taps only, then + bias, + residual, the activation.
+using NchwcDirectFn = void (*)(const NchwcDirectParams& p, const float* x, const float* w, const float* bias,
+                               const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,
+                               int64_t kb1);
+
 /// Reorders of one image, pixels [p0, p1) of block cb: NCHW x ([C][HW]) to blocked y (padding
 /// lanes set to zero), and back.
 using NchwcReorderFn = void (*)(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0,
@@ -52,6 +65,7 @@ struct Nchwc {
   NchwcPwFn pointwise;
   NchwcDwFn depthwise;
   NchwcReorderFn to_blocked, from_blocked;
+  NchwcDirectFn direct;
   int lanes;  // the L a SIMD variant handles; 0: any (the reference)
 };
 
@@ -64,6 +78,9 @@ struct Nchwc {
                        const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1);           \
   void nchwc_to_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1); \
   void nchwc_from_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1); \
+  void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias,     \
+                    const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,     \
+                    int64_t kb1);                                                                        \
   extern const int nchwc_vector_lanes;                                                                 \
   }
 #include "kernels/nchwc/nchwc.inc"

@@ -60,6 +60,31 @@ void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, con
       }
 }
 
+void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
+                  NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+  const int64_t L = p.L;
+  for (int64_t kb = kb0; kb < kb1; ++kb)
+    for (int64_t oy = oy0; oy < oy1; ++oy)
+      for (int64_t ox = 0; ox < p.OW; ++ox)
+        for (int64_t l = 0; l < L; ++l) {
+          float acc = 0.f;
+          for (int64_t c = 0; c < p.C; ++c)
+            for (int64_t ky = 0; ky < p.kh; ++ky) {
+              const int64_t iy = oy * p.sh - p.pt + ky;
+              if (iy < 0 || iy >= p.H) continue;
+              for (int64_t kx = 0; kx < p.kw; ++kx) {
+                const int64_t ix = ox * p.sw - p.pl + kx;
+                if (ix < 0 || ix >= p.W) continue;
+                acc = std::fma(w[(((kb * p.C + c) * p.kh + ky) * p.kw + kx) * L + l], x[(c * p.H + iy) * p.W + ix], acc);
+              }
+            }
+          const int64_t o = ((kb * p.OH + oy) * p.OW + ox) * L + l;
+          acc = acc + bias[kb * L + l];
+          if (res) acc = acc + res[o];
+          y[o] = activate(acc, act);
+        }
+}
+
 void nchwc_to_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1) {
   for (int64_t q = p0; q < p1; ++q)
     for (int64_t l = 0; l < L; ++l) {
