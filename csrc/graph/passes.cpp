@@ -162,12 +162,71 @@ void fuse_silu(Graph& g) {
   }
 }
 
+// How a node can take part in the blocked layout (assign_layout).
+enum class Role {
+  none,
+  pointwise,  // conv 1x1: blocked in and out, when joined to the region
+  depthwise,  // conv: blocked in and out, always (the region's seeds)
+  direct,     // conv of <= 4 input channels: NCHW in, blocked out, when its output feeds the region
+  pool,       // global average pool: blocked in, NCHW [N, C, 1, 1] out
+  scale,      // x * s, s [N, C, 1, 1]: x blocked, out blocked (a squeeze-excitation gate)
+};
+
+Role conv_role(const Node& c, const std::map<std::string, Shape>& shapes) {
+  auto x = shapes.find(c.inputs[0]), w = shapes.find(c.inputs[1]);
+  if (x == shapes.end() || w == shapes.end() || x->second.size() != 4) return Role::none;
+  if (c.inputs.size() > 3 && !c.inputs[3].empty() && !shapes.count(c.inputs[3])) return Role::none;
+  try {
+    Attrs a(c);
+    const auto st = a.ints("stride", {1, 1}), pd = a.ints("pads", {0, 0, 0, 0}), dl = a.ints("dilation", {1, 1});
+    const std::string pm = a.s("pad_mode", "explicit");
+    if (st.size() != 2 || pd.size() != 4 || dl.size() != 2 || (pm != "explicit" && pm != "notset")) return Role::none;
+    Conv2dOptions o;
+    o.stride = {st[0], st[1]};
+    o.pads = {pd[0], pd[1], pd[2], pd[3]};
+    o.dilation = {dl[0], dl[1]};
+    o.groups = a.i("groups", 1);
+    const Shape* b = c.inputs.size() > 2 && !c.inputs[2].empty() ? &shapes.at(c.inputs[2]) : nullptr;
+    const ops::ConvPlan plan = ops::plan_conv2d(x->second, w->second, b, o);
+    if (ops::nchwc_conv_supported(plan))
+      return plan.p.groups > 1 || plan.p.kh * plan.p.kw > 1 ? Role::depthwise : Role::pointwise;
+    if (plan.p.C <= 4 && ops::nchwc_direct_supported(plan)) return Role::direct;
+  } catch (const std::exception&) {
+  }
+  return Role::none;  // invalid ones are left for the conv2d op to report
+}
+
+Role role_of(const Node& c, const std::map<std::string, Shape>& shapes) {
+  auto shape = [&](size_t i) -> const Shape* {
+    if (i >= c.inputs.size() || c.inputs[i].empty()) return nullptr;
+    auto it = shapes.find(c.inputs[i]);
+    return it == shapes.end() ? nullptr : &it->second;
+  };
+  if (c.op == "conv2d" && c.inputs.size() >= 2) return conv_role(c, shapes);
+  if (c.op == "adaptive_avg_pool2d" && shape(0) && shape(0)->size() == 4) {
+    try {
+      if (Attrs(c).ints("output_size", {1, 1}) == std::vector<int64_t>{1, 1}) return Role::pool;
+    } catch (const std::exception&) {
+    }
+  }
+  if (c.op == "mul" && c.inputs.size() == 2 && shape(0) && shape(1)) {
+    const Shape &a = *shape(0), &b = *shape(1);
+    auto gate = [](const Shape& x, const Shape& s) {
+      return x.size() == 4 && s.size() == 4 && s[0] == x[0] && s[1] == x[1] && s[2] == 1 && s[3] == 1 && x[2] * x[3] > 1;
+    };
+    if (gate(a, b) || gate(b, a)) return Role::scale;
+  }
+  return Role::none;
+}
+
 // The blocked layout (kernels/nchwc/nchwc.h) for depthwise convolutions and the pointwise ones
 // joined to them by data edges through other pointwise ones (MobileNet's expand -> depthwise ->
 // project chains): those run blocked, with reorders only where a value enters from or leaves
 // for NCHW ops. A convolution of at most 4 input channels (a first layer) whose output feeds
-// the region reads its NCHW input directly and writes blocked output, in place of a reorder. Lone pointwise layers (ResNet's) keep the NCHW GEMM, which is as fast and needs
-// no reorders. L is the vector width of the active ISA; none at the scalar level.
+// the region reads its NCHW input directly and writes blocked output, in place of a reorder; a
+// global average pool or squeeze-excitation scale of a blocked value reads it blocked. Lone
+// pointwise layers (ResNet's) keep the NCHW GEMM, which is as fast and needs no reorders. L is
+// the vector width of the active ISA; none at the scalar level.
 void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
   for (const auto& [name, t] : g.weights) shapes[name] = t.shape();  // with those folding made
   const Isa isa = active_isa();
@@ -179,51 +238,39 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
   }
   const int64_t L = isa == Isa::avx512 ? 16 : 8;
   const size_t n = g.nodes.size();
-  std::vector<int> kind(n, 0);  // 1: pointwise, 2: depthwise (candidates)
-  for (size_t i = 0; i < n; ++i) {
+  std::vector<Role> role(n);
+  for (size_t i = 0; i < n; ++i) role[i] = role_of(g.nodes[i], shapes);
+  // Which inputs a blocked node reads blocked, and whether its output is blocked.
+  auto reads_blocked = [&](size_t i, size_t k) {
     const Node& c = g.nodes[i];
-    if (c.op != "conv2d" || c.inputs.size() < 2) continue;
-    auto x = shapes.find(c.inputs[0]), w = shapes.find(c.inputs[1]);
-    if (x == shapes.end() || w == shapes.end() || x->second.size() != 4) continue;
-    if (c.inputs.size() > 3 && !c.inputs[3].empty() && !shapes.count(c.inputs[3])) continue;
-    try {
-      Attrs a(c);
-      Conv2dOptions o;
-      const auto st = a.ints("stride", {1, 1}), pd = a.ints("pads", {0, 0, 0, 0}), dl = a.ints("dilation", {1, 1});
-      if (st.size() != 2 || pd.size() != 4 || dl.size() != 2) continue;
-      o.stride = {st[0], st[1]};
-      o.pads = {pd[0], pd[1], pd[2], pd[3]};
-      o.dilation = {dl[0], dl[1]};
-      o.groups = a.i("groups", 1);
-      const std::string pm = a.s("pad_mode", "explicit");
-      if (pm != "explicit" && pm != "notset") continue;
-      const Shape* b = c.inputs.size() > 2 && !c.inputs[2].empty() ? &shapes.at(c.inputs[2]) : nullptr;
-      const ops::ConvPlan plan = ops::plan_conv2d(x->second, w->second, b, o);
-      if (ops::nchwc_conv_supported(plan))
-        kind[i] = plan.p.groups > 1 || plan.p.kh * plan.p.kw > 1 ? 2 : 1;
-      else if (plan.p.C <= 4 && ops::nchwc_direct_supported(plan))
-        kind[i] = 3;
-    } catch (const std::exception&) {
-      continue;  // left for the conv2d op to report
+    switch (role[i]) {
+      case Role::pointwise:
+      case Role::depthwise: return k == 0 || k == 3;
+      case Role::direct: return k == 3;
+      case Role::pool: return k == 0;
+      case Role::scale: return shapes.at(c.inputs[k])[2] * shapes.at(c.inputs[k])[3] > 1;  // x, not the gate
+      default: return false;
     }
-  }
+  };
+  auto writes_blocked = [&](size_t i) { return role[i] != Role::pool; };
   std::map<std::string, size_t> prod;
   for (size_t i = 0; i < n; ++i) prod[g.nodes[i].outputs[0]] = i;
   std::vector<bool> blocked(n);
-  for (size_t i = 0; i < n; ++i) blocked[i] = kind[i] == 2;
-  // A blocked conv reads its residual (input 3) blocked, and x (input 0) unless it is direct.
-  auto reads_blocked = [&](size_t node, size_t idx) { return (idx == 0 && kind[node] != 3) || idx == 3; };
+  for (size_t i = 0; i < n; ++i) blocked[i] = role[i] == Role::depthwise;
+  // Grow the region: a pointwise conv, pool or scale joins when a value it would read blocked
+  // comes blocked; a pointwise or direct conv when a blocked node reads its output blocked.
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = 0; i < n; ++i) {
-      if (blocked[i] || (kind[i] != 1 && kind[i] != 3)) continue;
+      if (blocked[i] || role[i] == Role::none || role[i] == Role::depthwise) continue;
       bool join = false;
       const Node& c = g.nodes[i];
-      for (size_t k = 0; k < c.inputs.size() && !join && kind[i] == 1; ++k) {
+      for (size_t k = 0; k < c.inputs.size() && !join && role[i] != Role::direct; ++k) {
         auto it = prod.find(c.inputs[k]);
-        join = reads_blocked(i, k) && it != prod.end() && blocked[it->second];
+        join = reads_blocked(i, k) && it != prod.end() && blocked[it->second] && writes_blocked(it->second);
       }
-      for (size_t j = 0; j < n && !join; ++j)
+      const bool by_consumer = role[i] == Role::pointwise || role[i] == Role::direct;
+      for (size_t j = 0; j < n && !join && by_consumer; ++j)
         for (size_t k = 0; k < g.nodes[j].inputs.size(); ++k)
           if (blocked[j] && reads_blocked(j, k) && g.nodes[j].inputs[k] == c.outputs[0]) join = true;
       if (join) blocked[i] = changed = true;
@@ -247,8 +294,8 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
       out.push_back(std::move(node));
       continue;
     }
-    for (size_t k : {size_t{0}, size_t{3}}) {
-      if (k >= node.inputs.size() || node.inputs[k].empty() || (k == 0 && kind[i] == 3)) continue;
+    for (size_t k = 0; k < node.inputs.size(); ++k) {
+      if (node.inputs[k].empty() || !reads_blocked(i, k)) continue;
       const std::string v = node.inputs[k];
       if (!bname.count(v)) {
         Node r;
@@ -263,14 +310,21 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
       node.inputs[k] = bname[v];
     }
     node.attrs["layout"] = lname;
+    if (core::verbose("dispatch")) {
+      const char* why = role[i] == Role::depthwise ? "depthwise"
+                        : role[i] == Role::direct  ? "few input channels, read from NCHW, feeding the blocked region"
+                        : role[i] == Role::pool    ? "global average pool of a blocked value"
+                        : role[i] == Role::scale   ? "channel scale of a blocked value"
+                                                   : "pointwise next to the blocked region";
+      core::log_line("dispatch layout " + node.name + " -> " + lname + " (" + why + ")");
+    }
     const std::string v = node.outputs[0];
+    if (role[i] == Role::pool || role[i] == Role::scale) node.attrs["channels"] = shapes.at(v)[1];
+    if (!writes_blocked(i)) {
+      out.push_back(std::move(node));
+      continue;
+    }
     node.outputs[0] = bname[v] = fresh(v);
-    if (core::verbose("dispatch"))
-      core::log_line("dispatch layout " + node.name + " -> " + lname + " (" +
-                     (kind[i] == 2   ? "depthwise"
-                      : kind[i] == 3 ? "few input channels, read from NCHW, feeding a blocked convolution"
-                                     : "pointwise next to a blocked convolution") +
-                     ")");
     out.push_back(node);
     bool nchw_use = outputs.count(v) > 0;  // a graph output, or read by an NCHW op
     for (size_t j = 0; j < n && !nchw_use; ++j)

@@ -114,6 +114,30 @@ std::shared_ptr<const ops::PackedConv> packed_conv(const CompileCtx& c, const op
   });
 }
 
+// The block width of a node the layout pass gave attribute layout = "nchw<L>c" (0 when absent).
+int64_t layout_block(const Attrs& a, const char* op) {
+  if (!a.has("layout")) return 0;
+  const std::string layout = a.s("layout", "");
+  int64_t L = 0;
+  if (layout.size() > 5 && layout.rfind("nchw", 0) == 0 && layout.back() == 'c') {
+    const std::string digits = layout.substr(4, layout.size() - 5);
+    if (digits.size() <= 2 && digits.find_first_not_of("0123456789") == std::string::npos) L = std::stoll(digits);
+  }
+  if (L < 1 || L > 64)
+    throw InvalidArgument(std::string(op) + ": layout must be nchw<L>c with L in [1, 64] (e.g. nchw16c), got '" +
+                          layout + "'");
+  return L;
+}
+
+// The real channel count of a blocked value [N, Cb, H, W, L] (attribute channels).
+int64_t blocked_channels(const Attrs& a, const Shape& x, int64_t L, const char* op) {
+  const int64_t C = a.i("channels", -1);
+  if (x.size() != 5 || x[4] != L || C < 1 || (C + L - 1) / L != x[1])
+    throw InvalidArgument(std::string(op) + ": channels=" + std::to_string(C) + " does not fit the blocked input " +
+                          shape_str(x) + " of layout nchw" + std::to_string(L) + "c");
+  return C;
+}
+
 Conv2dOptions conv2d_options(const Attrs& a) {
   Conv2dOptions o;
   o.stride = arr<2>(a.ints("stride", {1, 1}));
@@ -147,13 +171,7 @@ CompiledNode conv2d(const CompileCtx& c) {
 // ([N, C/L, H, W, L]); input blocked too (depthwise, pointwise) or NCHW (a first layer);
 // weights and bias as conv2d's.
 CompiledNode conv2d_nchwc(const CompileCtx& c) {
-  const std::string layout = Attrs(c.node).s("layout", "");
-  int64_t L = 0;
-  if (layout.size() > 5 && layout.rfind("nchw", 0) == 0 && layout.back() == 'c') {
-    const std::string digits = layout.substr(4, layout.size() - 5);
-    if (digits.size() <= 2 && digits.find_first_not_of("0123456789") == std::string::npos) L = std::stoll(digits);
-  }
-  if (L < 1) throw InvalidArgument("conv2d: layout must be nchw<L>c (e.g. nchw16c), got '" + layout + "'");
+  const int64_t L = layout_block(Attrs(c.node), "conv2d");
   const auto plan = ops::plan_conv2d_nchwc(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr,
                                            conv2d_options(Attrs(c.node)), L);
   const ops::Epilogue e0 = epilogue(c, 3, plan.out);
@@ -284,8 +302,23 @@ CompiledNode avg_pool2d(const CompileCtx& c) { return pool_common(c, ops::PoolKi
 CompiledNode max_pool1d(const CompileCtx& c) { return pool_common(c, ops::PoolKind::max, true, "max_pool1d"); }
 CompiledNode avg_pool1d(const CompileCtx& c) { return pool_common(c, ops::PoolKind::avg, true, "avg_pool1d"); }
 
+// Global average pool of a blocked input (layout pass): NCHW [N, C, 1, 1] out.
+CompiledNode global_avg_pool_nchwc(const CompileCtx& c, int64_t L) {
+  Attrs a(c.node);
+  const Shape& x = c.shapes[0];
+  const int64_t C = blocked_channels(a, x, L, "adaptive_avg_pool2d");
+  if (a.ints("output_size", {1, 1}) != std::vector<int64_t>{1, 1})
+    throw Unsupported("adaptive_avg_pool2d: a blocked input takes output_size (1, 1) only");
+  if (x[2] * x[3] < 1) throw InvalidArgument("adaptive_avg_pool2d: empty input plane " + shape_str(x));
+  return {{x[0], C, 1, 1}, 0, [x, C, L](const float* const* in, float* y) {
+            ops::run_global_avg_pool_nchwc(x[0], C, x[2] * x[3], L, in[0], y);
+          }};
+}
+
 CompiledNode adaptive_common(const CompileCtx& c, ops::PoolKind kind, bool one_d, const char* op) {
   Attrs a(c.node);
+  if (const int64_t L = layout_block(a, op); L && kind == ops::PoolKind::adaptive_avg && !one_d)
+    return global_avg_pool_nchwc(c, L);
   const Shape& x = c.shapes[0];
   if (x.size() != (one_d ? 3u : 4u))
     throw InvalidArgument(std::string(op) + ": input must be " + (one_d ? "3" : "4") + "-D, got " + shape_str(x));
@@ -373,7 +406,26 @@ CompiledNode binary_common(const CompileCtx& c, BinaryOp op) {
 }
 CompiledNode add(const CompileCtx& c) { return binary_common(c, BinaryOp::add); }
 CompiledNode sub(const CompileCtx& c) { return binary_common(c, BinaryOp::sub); }
-CompiledNode mul(const CompileCtx& c) { return binary_common(c, BinaryOp::mul); }
+// x * s of a blocked x and a per-channel s [N, C, 1, 1] (layout pass): blocked out.
+CompiledNode scale_nchwc(const CompileCtx& c, int64_t L) {
+  Attrs a(c.node);
+  const bool x_first = c.shapes[0].size() == 5;
+  const Shape& x = c.shapes[x_first ? 0 : 1];
+  const Shape& s = c.shapes[x_first ? 1 : 0];
+  const int64_t C = blocked_channels(a, x, L, "mul");
+  if (s != Shape{x[0], C, 1, 1})
+    throw InvalidArgument("mul: a blocked input " + shape_str(x) + " is scaled by a [N, C, 1, 1] tensor, got " +
+                          shape_str(s));
+  const int xi = x_first ? 0 : 1;
+  return {x, 0, [x, C, L, xi](const float* const* in, float* y) {
+            ops::run_scale_nchwc(x[0], C, x[2] * x[3], L, in[xi], in[1 - xi], y);
+          }};
+}
+
+CompiledNode mul(const CompileCtx& c) {
+  if (const int64_t L = layout_block(Attrs(c.node), "mul")) return scale_nchwc(c, L);
+  return binary_common(c, BinaryOp::mul);
+}
 CompiledNode div(const CompileCtx& c) { return binary_common(c, BinaryOp::div); }
 CompiledNode max(const CompileCtx& c) { return binary_common(c, BinaryOp::max); }
 CompiledNode min(const CompileCtx& c) { return binary_common(c, BinaryOp::min); }

@@ -201,6 +201,31 @@ void run_reorder(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, fl
 
 }  // namespace
 
+void run_global_avg_pool_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y) {
+  const auto& k = select_nchwc(L, "global_avg_pool");
+  const int64_t Cb = div_up(C, L);
+  core::parallel_for(N * Cb, grain(HW * L), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t cb = t % Cb, n = t / Cb;
+      k.global_avg_pool(x + t * HW * L, HW, static_cast<int>(L), std::min(L, C - cb * L), y + n * C + cb * L);
+    }
+  });
+}
+
+void run_scale_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, const float* s, float* y) {
+  const auto& k = select_nchwc(L, "scale");
+  const int64_t Cb = div_up(C, L);
+  core::parallel_for(N * Cb, grain(HW * L), [&](int64_t t0, int64_t t1) {
+    float sb[64] = {};  // the block's scales, zero past C (L <= 64)
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t cb = t % Cb, n = t / Cb, nch = std::min(L, C - cb * L);
+      std::copy(s + n * C + cb * L, s + n * C + cb * L + nch, sb);
+      std::fill(sb + nch, sb + L, 0.f);
+      k.scale(x + t * HW * L, sb, HW, static_cast<int>(L), y + t * HW * L);
+    }
+  });
+}
+
 void run_to_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y) {
   run_reorder<true>(N, C, HW, L, x, y);
 }

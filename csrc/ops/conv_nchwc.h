@@ -40,6 +40,11 @@ std::shared_ptr<const PackedNchwc> pack_conv_nchwc(const NchwcConvPlan& plan, co
 /// y = conv(x) + bias, + residual (blocked, as y), then the activation.
 void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const float* x, float* y, const Epilogue& e);
 
+/// Global average pool of a blocked tensor [N, ceil(C/L), HW, L] into NCHW [N, C] (1x1 planes).
+void run_global_avg_pool_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y);
+/// y = x * s per channel: x and y blocked [N, ceil(C/L), HW, L], s NCHW [N, C].
+void run_scale_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, const float* s, float* y);
+
 /// NCHW [N, C, H*W] to blocked (padding lanes zero), and back.
 void run_to_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y);
 void run_from_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y);

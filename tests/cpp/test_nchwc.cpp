@@ -3,7 +3,8 @@
 // register tiles and odd ranges of output blocks; depthwise over windows, strides, dilations and
 // paddings that put every pixel of small planes on a border, and bands of rows; both with and
 // without a residual, with each fused activation, and with NaN and Inf in the input; the direct
-// first-layer kernel likewise. The reorders round-trip and zero the padding lanes.
+// first-layer kernel likewise; the squeeze-excitation pool and scale. The reorders round-trip
+// and zero the padding lanes.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -154,6 +155,21 @@ int main() {
                                act.kind, with_res);
               }
           }
+
+    // Squeeze-excitation: global average pool (partial last blocks) and per-channel scale.
+    for (int64_t HW : {1, 3, 4, 49, 50, 196})
+      for (int64_t nch : {int64_t{1}, int64_t{L / 2 + 1}, int64_t{L}}) {
+        auto x = random_vec(rng, HW * L), s = random_vec(rng, L);
+        x[0] = HW > 3 ? NAN : x[0];
+        std::vector<float> want(L, 7.f), got(want);
+        ref.global_avg_pool(x.data(), HW, L, nch, want.data());
+        k.fn.global_avg_pool(x.data(), HW, L, nch, got.data());
+        CHECK(same_bits(want, got));
+        std::vector<float> ws(HW * L, 7.f), gs(ws);
+        ref.scale(x.data(), s.data(), HW, L, ws.data());
+        k.fn.scale(x.data(), s.data(), HW, L, gs.data());
+        CHECK(same_bits(ws, gs));
+      }
 
     // Reorders: against the reference, a round trip, padding lanes zero.
     for (int64_t C : {1, 5, 16, 17, 33})

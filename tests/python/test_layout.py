@@ -2,7 +2,8 @@
 pointwise ones joined to them run blocked, with reorders where values meet NCHW ops. Checked
 against the unoptimized graph at every ISA cap, batch 1 and 3, with channel counts that leave
 partial blocks, every depthwise window / stride / dilation / padding kind, fused and unfused
-activations, residuals, a blocked value read by both layouts, and blocked graph outputs."""
+activations, residuals, a squeeze-excitation gate, a blocked value read by both layouts, and
+blocked graph outputs."""
 import os
 
 import numpy as np
@@ -18,8 +19,11 @@ F = cc.functional
 class SepBlock(nn.Module):
     """expand 1x1 -> depthwise k x k -> project 1x1 (+ x when the shapes allow)."""
 
-    def __init__(self, cin, hidden, cout, k=3, stride=1, dilation=1, act="relu6"):
+    def __init__(self, cin, hidden, cout, k=3, stride=1, dilation=1, act="relu6", se=False):
         super().__init__()
+        self.se = (nn.Conv2d(hidden, 8, 1), nn.Conv2d(8, hidden, 1)) if se else None
+        if se:
+            self.se1, self.se2 = self.se
         pad = dilation * (k - 1) // 2
         self.exp = nn.Conv2d(cin, hidden, 1)
         self.dw = nn.Conv2d(hidden, hidden, k, stride=stride, padding=pad, dilation=dilation, groups=hidden)
@@ -29,7 +33,10 @@ class SepBlock(nn.Module):
 
     def forward(self, x):
         a = {"relu6": F.relu6, "relu": F.relu, "hardswish": F.hardswish, "silu": F.silu, "none": lambda v: v}[self.act]
-        y = self.proj(a(self.dw(a(self.exp(x)))))
+        h = a(self.dw(a(self.exp(x))))
+        if self.se:  # squeeze-excitation: pool and gate read the blocked h
+            h = h * F.sigmoid(self.se2(F.relu(self.se1(F.global_avg_pool2d(h)))))
+        y = self.proj(h)
         return y + x if self.res else y
 
 
@@ -38,7 +45,7 @@ class SepNet(nn.Module):
         super().__init__()
         self.stem = nn.Conv2d(3, 20, 3, stride=2, padding=1)  # reads NCHW, writes blocked
         self.b1 = SepBlock(20, 40, 20, k=3)                   # residual, 40 = 2.5 blocks of 16
-        self.b2 = SepBlock(20, 72, 24, k=5, stride=2, act="hardswish")
+        self.b2 = SepBlock(20, 72, 24, k=5, stride=2, act="hardswish", se=True)
         self.b3 = SepBlock(24, 48, 24, k=3, dilation=2, act="silu")
         self.b4 = SepBlock(24, 33, 17, k=3, stride=2, act="relu")
         self.b5 = SepBlock(17, 17, 17, k=5, act="none")
@@ -77,8 +84,9 @@ def test_blocked_region_matches_unoptimized_graph(isa, batch, hw):
         np.testing.assert_allclose(g, w, rtol=0, atol=2e-5 * scale)
     lay = layouts(m, x.shape)
     block = {"scalar": None, "avx2": "nchw8c", "avx512": "nchw16c"}[cc.build_info()["isa_active"]]
-    # every conv is blocked: the stem reads the NCHW input directly (no reorder before b1)
-    assert all(v == block for v in lay), lay
+    # every conv is blocked (the stem reads the NCHW input directly: no reorder before b1) but
+    # the gate's two, on 1x1 planes
+    assert lay[6:8] == [None, None] and all(v == block for v in lay[:6] + lay[8:]), lay
     ops = [n["op"] for n in m.optimized_graph(x.shape)["nodes"]]
     reorders = (0, 2) if block else (0, 0)  # from_nchwc: y (to the pool) and z (an output)
     assert (ops.count("to_nchwc"), ops.count("from_nchwc")) == reorders, ops

@@ -24,6 +24,12 @@ void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, co
   direct_run<VecF, 6>(p, x, w, bias, res, act, y, oy0, oy1, kb0, kb1);
 }
 
+void nchwc_global_avg_pool(const float* x, int64_t HW, int, int64_t nch, float* y) {
+  global_avg_pool_run<VecF>(x, HW, nch, y);
+}
+
+void nchwc_scale(const float* x, const float* s, int64_t HW, int, float* y) { scale_run<VecF>(x, s, HW, y); }
+
 void nchwc_to_blocked(const float* x, int64_t C, int64_t HW, int, float* y, int64_t cb, int64_t p0, int64_t p1) {
   to_blocked_run<VecF>(x, C, HW, y, cb, p0, p1);
 }

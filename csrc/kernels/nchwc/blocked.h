@@ -284,6 +284,28 @@ void direct_run(const NchwcDirectParams& p, const float* x, const float* w, cons
     }
 }
 
+// ---------------------------------------------------------------------------- squeeze-excitation
+template <class V>
+void global_avg_pool_run(const float* x, int64_t HW, int64_t nch, float* y) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  T s[4] = {V::set1(0.f), V::set1(0.f), V::set1(0.f), V::set1(0.f)};
+  int64_t j = 0;
+  for (; j + 4 <= HW; j += 4)
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) s[q] = V::add(s[q], V::load_n(x + (j + q) * L, L));
+  for (int q = 0; j < HW; ++j, ++q) s[q] = V::add(s[q], V::load_n(x + j * L, L));
+  const T mean = V::div(V::add(V::add(s[0], s[1]), V::add(s[2], s[3])), V::set1(static_cast<float>(HW)));
+  V::store_n(y, mean, nch);
+}
+
+template <class V>
+void scale_run(const float* x, const float* s, int64_t HW, float* y) {
+  constexpr int64_t L = V::L;
+  const typename V::T sv = V::load_n(s, L);
+  for (int64_t j = 0; j < HW; ++j) V::store_n(y + j * L, V::mul(V::load_n(x + j * L, L), sv), L);
+}
+
 // ---------------------------------------------------------------------------- reorders
 // L pixels at a time: L channel rows loaded, transposed into L pixel vectors.
 template <class V>

@@ -4,8 +4,8 @@
 // of pixel p at ((c / L) * H*W + p) * L + c % L; a last block's lanes past C are padding (zero
 // from the reorder; later ops keep them finite, and the weights that read them are zero).
 // Kernels of this family: the reorders to and from NCHW, the pointwise (1x1) and the depthwise
-// convolution on blocked tensors, and a direct convolution of few input channels (a first layer)
-// from NCHW to blocked. Per output the arithmetic is fixed, so every variant gives the
+// convolution on blocked tensors, a direct convolution of few input channels (a first layer)
+// from NCHW to blocked, and the global average pool and per-channel scale of squeeze-excitation. Per output the arithmetic is fixed, so every variant gives the
 // same bits as the reference (ref.cpp, the spec): pointwise sums w*x over input channels in
 // order with fused multiply-adds from 0; depthwise w0*x0, then fused multiply-adds over the
 // in-range taps in (ky, kx) order; then + bias, + residual, the activation.
@@ -56,6 +56,12 @@ using NchwcDirectFn = void (*)(const NchwcDirectParams& p, const float* x, const
                                const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,
                                int64_t kb1);
 
+/// Global average pool of one block of one image: y[l] = mean of lane l over the HW pixels, for
+/// l < nch; summed in four partial sums (pixel j into sum j % 4), combined (s0 + s1) + (s2 + s3).
+using NchwcPoolFn = void (*)(const float* x, int64_t HW, int L, int64_t nch, float* y);
+/// One block of one image scaled per channel (a squeeze-excitation gate): y[p][l] = x[p][l] * s[l].
+using NchwcScaleFn = void (*)(const float* x, const float* s, int64_t HW, int L, float* y);
+
 /// Reorders of one image, pixels [p0, p1) of block cb: NCHW x ([C][HW]) to blocked y (padding
 /// lanes set to zero), and back.
 using NchwcReorderFn = void (*)(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0,
@@ -66,6 +72,8 @@ struct Nchwc {
   NchwcDwFn depthwise;
   NchwcReorderFn to_blocked, from_blocked;
   NchwcDirectFn direct;
+  NchwcPoolFn global_avg_pool;
+  NchwcScaleFn scale;
   int lanes;  // the L a SIMD variant handles; 0: any (the reference)
 };
 
@@ -81,6 +89,8 @@ struct Nchwc {
   void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias,     \
                     const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,     \
                     int64_t kb1);                                                                        \
+  void nchwc_global_avg_pool(const float* x, int64_t HW, int L, int64_t nch, float* y);               \
+  void nchwc_scale(const float* x, const float* s, int64_t HW, int L, float* y);                      \
   extern const int nchwc_vector_lanes;                                                                 \
   }
 #include "kernels/nchwc/nchwc.inc"

@@ -85,6 +85,19 @@ void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, co
         }
 }
 
+void nchwc_global_avg_pool(const float* x, int64_t HW, int L, int64_t nch, float* y) {
+  for (int64_t l = 0; l < nch; ++l) {
+    float s[4] = {0.f, 0.f, 0.f, 0.f};
+    for (int64_t j = 0; j < HW; ++j) s[j % 4] += x[j * L + l];
+    y[l] = ((s[0] + s[1]) + (s[2] + s[3])) / static_cast<float>(HW);
+  }
+}
+
+void nchwc_scale(const float* x, const float* s, int64_t HW, int L, float* y) {
+  for (int64_t j = 0; j < HW; ++j)
+    for (int64_t l = 0; l < L; ++l) y[j * L + l] = x[j * L + l] * s[l];
+}
+
 void nchwc_to_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1) {
   for (int64_t q = p0; q < p1; ++q)
     for (int64_t l = 0; l < L; ++l) {
