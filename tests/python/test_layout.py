@@ -149,3 +149,44 @@ def test_nan_and_inf_stay_in_their_channels(isa):
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     fin = np.isfinite(want)
     np.testing.assert_allclose(got[fin], want[fin], rtol=1e-5, atol=1e-5)
+
+
+class RandomNet(nn.Module):
+    """A stack of random separable blocks (and an occasional plain conv that ends the region)."""
+
+    def __init__(self, rng):
+        super().__init__()
+        c = int(rng.integers(1, 5))
+        self.stem = nn.Conv2d(3, c, int(rng.choice([1, 3])), padding=int(rng.integers(0, 2)))
+        self.blocks = []
+        for i in range(int(rng.integers(1, 4))):
+            hidden, cout = int(rng.integers(1, 41)), int(rng.choice([c, int(rng.integers(1, 33))]))
+            k, dil = int(rng.choice([1, 3, 5, 7])), int(rng.choice([1, 1, 2]))
+            blk = SepBlock(c, hidden, cout, k=k, stride=int(rng.choice([1, 2])), dilation=dil,
+                           act=str(rng.choice(["relu6", "relu", "hardswish", "silu", "none"])), se=bool(rng.integers(0, 2)))
+            setattr(self, f"b{i}", blk)
+            self.blocks.append(blk)
+            c = cout
+        self.tail = nn.Conv2d(c, 5, 3, padding=1) if rng.integers(0, 2) else None
+
+    def forward(self, x):
+        y = self.stem(x)
+        for b in self.blocks:
+            y = b(y)
+        return self.tail(y) if self.tail else y
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_separable_nets_match_unoptimized_graph(isa, seed):
+    rng = np.random.default_rng(100 + seed)
+    cc.manual_seed(seed)
+    net = RandomNet(rng)
+    m = net.to_model()
+    ref = cc.Model.from_graph(m.graph, m.state_dict())
+    ref.set_optimize(False)
+    hw = int(rng.integers(9, 30))
+    x = rand(rng, int(rng.integers(1, 4)), 3, hw, hw + int(rng.integers(-2, 3)))
+    want = ref(x)
+    got = m(x)
+    np.testing.assert_allclose(got, want, rtol=0, atol=5e-5 * max(1.0, float(np.abs(want).max())),
+                               err_msg=f"seed {seed}, input {x.shape}")
