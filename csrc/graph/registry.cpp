@@ -183,7 +183,8 @@ CompiledNode conv2d_nchwc(const CompileCtx& c) {
     const float* b = bias ? c.consts[2]->data() : nullptr;
     packed = c.packed<ops::PackedNchwc>(1, "conv_nchwc " + std::to_string(plan.L) + (bias ? " " + c.node.inputs[2] : ""),
                                         [plan, b](const float* w, const ConsumedFn&) {
-                                          return PackedWeight{ops::pack_conv_nchwc(plan, w, b), {}};
+                                          auto pw = ops::pack_conv_nchwc(plan, w, b);
+                                          return PackedWeight{pw, [plan, pw] { return ops::unpack_conv_nchwc(plan, *pw); }};
                                         });
   }
   return {plan.out, plan.conv.N * p.K * p.OH * p.OW * (p.C / p.groups) * p.kh * p.kw,

@@ -98,6 +98,15 @@ std::shared_ptr<const PackedNchwc> pack_conv_nchwc(const NchwcConvPlan& plan, co
   return pw;
 }
 
+Tensor unpack_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw) {
+  const auto& p = plan.conv.p;
+  const int64_t L = plan.L, cpg = p.C / p.groups, taps = p.kh * p.kw * cpg;
+  Tensor w = Tensor::empty({p.K, cpg, p.kh, p.kw});
+  for (int64_t k = 0; k < p.K; ++k)
+    for (int64_t t = 0; t < taps; ++t) w.data()[k * taps + t] = pw.w.get()[((k / L) * taps + t) * L + k % L];
+  return w;
+}
+
 void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const float* x, float* y, const Epilogue& e) {
   const auto& p = plan.conv.p;
   const int64_t L = plan.L, N = plan.conv.N, Kb = div_up(p.K, L), Cb = div_up(p.C, L);

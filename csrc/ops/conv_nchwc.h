@@ -36,6 +36,9 @@ struct PackedNchwc {
   std::vector<float> bias;  // ceil(K/L)*L
 };
 std::shared_ptr<const PackedNchwc> pack_conv_nchwc(const NchwcConvPlan& plan, const float* w, const float* b);
+/// The weight [K, C/groups, kh, kw] rebuilt exactly from its packed form (so the model can
+/// release the raw copy).
+Tensor unpack_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw);
 
 /// y = conv(x) + bias, + residual (blocked, as y), then the activation.
 void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const float* x, float* y, const Epilogue& e);

@@ -190,3 +190,44 @@ def test_random_separable_nets_match_unoptimized_graph(isa, seed):
     got = m(x)
     np.testing.assert_allclose(got, want, rtol=0, atol=5e-5 * max(1.0, float(np.abs(want).max())),
                                err_msg=f"seed {seed}, input {x.shape}")
+
+
+def _sep_graph(seed, shared):
+    """depthwise 3x3 -> pointwise, from a graph with named weights; when `shared`, the pointwise
+    weight is also read raw (relu of it is a second output), so its raw copy must stay."""
+    rng = np.random.default_rng(seed)
+    w = {"wd": rand(rng, 20, 1, 3, 3), "bd": rand(rng, 20), "wp": rand(rng, 12, 20, 1, 1), "bp": rand(rng, 12)}
+    node = lambda name, op, ins, attrs=None: {"name": name, "op": op, "inputs": ins, "outputs": [name],
+                                             "attrs": attrs or {}}
+    nodes = [node("d", "conv2d", ["x", "wd", "bd"], {"groups": 20, "pads": [1, 1, 1, 1]}),
+             node("y", "conv2d", ["d", "wp", "bp"])]
+    outputs = ["y"]
+    if shared:
+        nodes.append(node("t", "relu", ["wp"]))
+        outputs.append("t")
+    return cc.Model.from_graph({"inputs": ["x"], "outputs": outputs, "nodes": nodes}, w), w
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_blocked_weights_rebuild_the_raw_weights_exactly(isa, shared):
+    """Weights read only through their blocked packing have the raw copy released; plans for
+    other batch sizes and ISA caps, state_dict and save must still see them."""
+    m, w = _sep_graph(7, shared)
+    ref, _ = _sep_graph(7, shared)
+    outs = lambda model, x: [model(x)] if not shared else list(model(x))
+    rng = np.random.default_rng(8)
+    x1, x3 = rand(rng, 1, 20, 9, 9), rand(rng, 3, 20, 9, 9)
+    y1, y3 = outs(m, x1), outs(m, x3)
+    for other in ("scalar", "avx2", "avx512"):
+        if other in cc.build_info()["isa_compiled"]:
+            cc.set_max_isa(other)
+            for got, want in zip(outs(m, x1), y1):
+                np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    cc.set_max_isa(isa)
+    for got, want in zip(outs(m, x3) + outs(ref, x1), y3 + y1):
+        np.testing.assert_array_equal(got, want)
+    sd = m.state_dict()
+    for k, v in w.items():
+        np.testing.assert_array_equal(sd[k], v)
+    for got, want in zip(outs(cc.Model.from_bytes(m.to_bytes()), x3), y3):
+        np.testing.assert_array_equal(got, want)
