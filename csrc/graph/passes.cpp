@@ -177,15 +177,7 @@ Role conv_role(const Node& c, const std::map<std::string, Shape>& shapes) {
   if (x == shapes.end() || w == shapes.end() || x->second.size() != 4) return Role::none;
   if (c.inputs.size() > 3 && !c.inputs[3].empty() && !shapes.count(c.inputs[3])) return Role::none;
   try {
-    Attrs a(c);
-    const auto st = a.ints("stride", {1, 1}), pd = a.ints("pads", {0, 0, 0, 0}), dl = a.ints("dilation", {1, 1});
-    const std::string pm = a.s("pad_mode", "explicit");
-    if (st.size() != 2 || pd.size() != 4 || dl.size() != 2 || (pm != "explicit" && pm != "notset")) return Role::none;
-    Conv2dOptions o;
-    o.stride = {st[0], st[1]};
-    o.pads = {pd[0], pd[1], pd[2], pd[3]};
-    o.dilation = {dl[0], dl[1]};
-    o.groups = a.i("groups", 1);
+    const Conv2dOptions o = conv2d_options(Attrs(c));
     const Shape* b = c.inputs.size() > 2 && !c.inputs[2].empty() ? &shapes.at(c.inputs[2]) : nullptr;
     const ops::ConvPlan plan = ops::plan_conv2d(x->second, w->second, b, o);
     if (ops::nchwc_conv_supported(plan))

@@ -138,15 +138,6 @@ int64_t blocked_channels(const Attrs& a, const Shape& x, int64_t L, const char* 
   return C;
 }
 
-Conv2dOptions conv2d_options(const Attrs& a) {
-  Conv2dOptions o;
-  o.stride = arr<2>(a.ints("stride", {1, 1}));
-  o.pads = arr<4>(a.ints("pads", {0, 0, 0, 0}));
-  o.pad_mode = pad_mode(a.s("pad_mode", "explicit"));
-  o.dilation = arr<2>(a.ints("dilation", {1, 1}));
-  o.groups = a.i("groups", 1);
-  return o;
-}
 
 CompiledNode conv2d_nchwc(const CompileCtx& c);
 
@@ -562,6 +553,16 @@ const OpDef kOps[] = {
 };
 
 }  // namespace
+
+Conv2dOptions conv2d_options(const Attrs& a) {
+  Conv2dOptions o;
+  o.stride = arr<2>(a.ints("stride", {1, 1}));
+  o.pads = arr<4>(a.ints("pads", {0, 0, 0, 0}));
+  o.pad_mode = pad_mode(a.s("pad_mode", "explicit"));
+  o.dilation = arr<2>(a.ints("dilation", {1, 1}));
+  o.groups = a.i("groups", 1);
+  return o;
+}
 
 const OpDef* find_op(const std::string& name) {
   for (const OpDef& d : kOps)

@@ -231,3 +231,19 @@ def test_blocked_weights_rebuild_the_raw_weights_exactly(isa, shared):
         np.testing.assert_array_equal(sd[k], v)
     for got, want in zip(outs(cc.Model.from_bytes(m.to_bytes()), x3), y3):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("pad_mode", ["same_upper", "same_lower", "valid"])
+def test_pad_modes_run_blocked(isa, pad_mode):
+    rng = np.random.default_rng(9)
+    w = {"wd": rand(rng, 8, 1, 3, 3), "wp": rand(rng, 6, 8, 1, 1)}
+    g = {"inputs": ["x"], "outputs": ["y"], "nodes": [
+        {"name": "d", "op": "conv2d", "inputs": ["x", "wd"], "outputs": ["d"],
+         "attrs": {"groups": 8, "pad_mode": pad_mode, "stride": [2, 2]}},
+        {"name": "y", "op": "conv2d", "inputs": ["d", "wp"], "outputs": ["y"], "attrs": {}}]}
+    m, ref = cc.Model.from_graph(g, w), cc.Model.from_graph(g, w)
+    ref.set_optimize(False)
+    x = rand(rng, 2, 8, 10, 9)
+    np.testing.assert_allclose(m(x), ref(x), rtol=1e-5, atol=1e-5)
+    simd = cc.build_info()["isa_active"] != "scalar"
+    assert [n["attrs"].get("layout") is not None for n in m.optimized_graph(x.shape)["nodes"] if n["op"] == "conv2d"] == [simd] * 2
