@@ -1,5 +1,6 @@
 #include "graph/passes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <set>
@@ -246,8 +247,19 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
   };
   auto writes_blocked = [&](size_t i) { return role[i] != Role::pool; };
   std::map<std::string, size_t> prod;
-  for (size_t i = 0; i < n; ++i) prod[g.nodes[i].outputs[0]] = i;
+  std::map<std::string, std::vector<std::pair<size_t, size_t>>> readers;  // value -> (node, input)
+  for (size_t i = 0; i < n; ++i) {
+    prod[g.nodes[i].outputs[0]] = i;
+    for (size_t k = 0; k < g.nodes[i].inputs.size(); ++k) readers[g.nodes[i].inputs[k]].push_back({i, k});
+  }
   std::vector<bool> blocked(n);
+  // Whether some node reads v blocked (true), or some node reads it as NCHW (false).
+  auto read_blocked_by_some = [&](const std::string& v, bool blocked_readers) {
+    return readers.count(v) > 0 &&
+           std::any_of(readers[v].begin(), readers[v].end(), [&](const std::pair<size_t, size_t>& r) {
+             return blocked_readers == (blocked[r.first] && reads_blocked(r.first, r.second));
+           });
+  };
   for (size_t i = 0; i < n; ++i) blocked[i] = role[i] == Role::depthwise;
   // Grow the region: a pointwise conv, pool or scale joins when a value it would read blocked
   // comes blocked; a pointwise or direct conv when a blocked node reads its output blocked.
@@ -262,9 +274,7 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
         join = reads_blocked(i, k) && it != prod.end() && blocked[it->second] && writes_blocked(it->second);
       }
       const bool by_consumer = role[i] == Role::pointwise || role[i] == Role::direct;
-      for (size_t j = 0; j < n && !join && by_consumer; ++j)
-        for (size_t k = 0; k < g.nodes[j].inputs.size(); ++k)
-          if (blocked[j] && reads_blocked(j, k) && g.nodes[j].inputs[k] == c.outputs[0]) join = true;
+      if (!join && by_consumer) join = read_blocked_by_some(c.outputs[0], true);
       if (join) blocked[i] = changed = true;
     }
   }
@@ -318,11 +328,7 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
     }
     node.outputs[0] = bname[v] = fresh(v);
     out.push_back(node);
-    bool nchw_use = outputs.count(v) > 0;  // a graph output, or read by an NCHW op
-    for (size_t j = 0; j < n && !nchw_use; ++j)
-      for (size_t k = 0; k < g.nodes[j].inputs.size(); ++k)
-        if (g.nodes[j].inputs[k] == v && !(blocked[j] && reads_blocked(j, k))) nchw_use = true;
-    if (nchw_use) {
+    if (outputs.count(v) || read_blocked_by_some(v, false)) {  // a graph output, or read by an NCHW op
       Node r;
       r.op = "from_nchwc";
       r.name = v + "/from_" + lname;
