@@ -5,10 +5,11 @@
 // from the reorder; later ops keep them finite, and the weights that read them are zero).
 // Kernels of this family: the reorders to and from NCHW, the pointwise (1x1) and the depthwise
 // convolution on blocked tensors, a direct convolution of few input channels (a first layer)
-// from NCHW to blocked, and the global average pool and per-channel scale of squeeze-excitation. Per output the arithmetic is fixed, so every variant gives the
-// same bits as the reference (ref.cpp, the spec): pointwise sums w*x over input channels in
-// order with fused multiply-adds from 0; depthwise w0*x0, then fused multiply-adds over the
-// in-range taps in (ky, kx) order; then + bias, + residual, the activation.
+// from NCHW to blocked, and the global average pool and per-channel scale of squeeze-excitation.
+// Per output the arithmetic is fixed, so every variant gives the same bits as the reference
+// (ref.cpp, the spec): a convolution sums w*x with fused multiply-adds from 0, over input
+// channels in order (pointwise), over the in-range taps in (ky, kx) order (depthwise), or over
+// (c, ky, kx) (direct); then + bias, + residual, the activation.
 #include <cstdint>
 
 #include "core/dispatch.h"
