@@ -1,5 +1,6 @@
-// Depthwise and pointwise convolutions and the reorders on the blocked layout: checks, weight
-// packing, and the split of the work over threads (kernels/nchwc does the arithmetic).
+// Convolutions (depthwise, pointwise, a first layer), squeeze-excitation pool and scale, and the
+// reorders on the blocked layout: checks, weight packing, and the split of the work over threads
+// (kernels/nchwc does the arithmetic).
 #include "ops/conv_nchwc.h"
 
 #include <algorithm>
