@@ -2,8 +2,11 @@
 
     python bench/models.py                       # the default set, batch 1, 2 threads
     python bench/models.py --models resnet50 resnet18 --batch 1 8 --threads 1 2 --runs 10
+    python bench/models.py --models efficientnet_b0 mobilenet_v3_large   # imported from ONNX
 
-Each zoo model is built with random weights (seed 0). PyTorch runs an equivalent definition
+Each zoo model is built with random weights (seed 0). EfficientNet-B0 and MobileNetV3-Large,
+which cnncore's zoo does not have, are PyTorch definitions with torchvision's structure (seed 0)
+that every engine, cnncore included, imports from the same ONNX export. PyTorch runs an equivalent definition
 (tests/python/torch_zoo.py) loaded with the same state_dict; where PyTorch is installed, batch
 norm statistics are first set from one forward pass over a random batch, so activations keep
 their scale (with the initial statistics MobileNetV2's shrink about 10x per block, its logits
@@ -34,6 +37,9 @@ from _timing import timeit_interleaved  # noqa: E402
 
 SHAPES = {"lenet5": (1, 32, 32), "text_cnn": (50,)}
 DEFAULT = ["resnet50", "resnet18", "mobilenet_v2", "googlenet", "alexnet", "vgg16", "lenet5", "text_cnn"]
+# Not in cnncore's zoo: their PyTorch definitions (tests/python/torch_zoo.py, torchvision's
+# structure) are exported to ONNX, which cnncore imports like the peers.
+ONNX_ONLY = ["efficientnet_b0", "mobilenet_v3_large"]
 
 
 
@@ -49,7 +55,7 @@ def build(name):
 
 def calibrate_batchnorm(model, tm, shape, rng):
     """Sets every batch norm's running statistics to those of one training-mode forward pass of
-    `tm` over a random batch, in both models (cnncore's through its state_dict)."""
+    `tm` over a random batch, in both models (cnncore's through its state_dict; none: `tm` only)."""
     import torch
     bns = [m for m in tm.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     if not bns:
@@ -60,7 +66,8 @@ def calibrate_batchnorm(model, tm, shape, rng):
     with torch.no_grad():
         tm(torch.from_numpy(rng.standard_normal((4,) + shape).astype(np.float32)))
     tm.eval()
-    model.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items() if k in model.state_dict()})
+    if model is not None:
+        model.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items() if k in model.state_dict()})
 
 
 def torch_model(name, model):
@@ -116,17 +123,28 @@ def main():
           ", ".join(f"{t} thread(s) {p:.0f} GFLOP/s" for t, p in peaks.items()))
     rows = []
     for name in args.models:
-        model, shape = build(name)
-        tm = torch_model(name, model) if torch is not None else None
-        if tm is not None and name != "text_cnn":
-            calibrate_batchnorm(model, tm, shape, np.random.default_rng(1))
-        compiled = model.to_model()
+        if name in ONNX_ONLY:
+            if torch is None:
+                notes.append(f"{name}: its definition and ONNX export need PyTorch; skipped")
+                continue
+            import torch_zoo
+            torch.manual_seed(0)
+            model, shape, tm = None, (3, 224, 224), torch_zoo.build(name, 1000).eval()
+            calibrate_batchnorm(None, tm, shape, np.random.default_rng(1))
+        else:
+            model, shape = build(name)
+            tm = torch_model(name, model) if torch is not None else None
+            if tm is not None and name != "text_cnn":
+                calibrate_batchnorm(model, tm, shape, np.random.default_rng(1))
+        compiled = model.to_model() if model is not None else None
         for batch in args.batch:
             rng = np.random.default_rng(0)
             x = rng.integers(0, 10000, (batch,) + shape) if name == "text_cnn" else \
                 rng.standard_normal((batch,) + shape).astype(np.float32)
+            onnx_bytes = export_onnx(tm, x) if tm is not None and (ort or ov or model is None) else None
+            if model is None:
+                compiled = cc.load_onnx(onnx_bytes)
             flops = compiled.summary(shape, batch_size=batch, print_table=False).total_flops
-            onnx_bytes = export_onnx(tm, x) if tm is not None and (ort or ov) else None
             for threads in args.threads:
                 fns = {}
                 cc.set_num_threads(threads)

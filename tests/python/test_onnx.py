@@ -122,7 +122,9 @@ def _randomize_bn(tmodel, seed):
 ONNX_ZOO = [("lenet5", (1, 32, 32), {}), ("alexnet", (3, 224, 224), {}), ("vgg11", (3, 224, 224), {}),
             ("resnet18", (3, 32, 32), {}), ("resnet50", (3, 32, 32), {}), ("mobilenet_v2", (3, 32, 32), {}),
             ("googlenet", (3, 64, 64), {"lrn": False}),
-            ("text_cnn", (20,), {"vocab_size": 100, "embed_dim": 16, "num_filters": 8})]
+            ("text_cnn", (20,), {"vocab_size": 100, "embed_dim": 16, "num_filters": 8}),
+            # beyond cnncore's zoo: SE gates, SiLU / hardswish / hardsigmoid, 5x5 depthwise
+            ("efficientnet_b0", (3, 64, 64), {}), ("mobilenet_v3_large", (3, 64, 64), {})]
 
 
 @pytest.mark.parametrize("name,shape,kw", ONNX_ZOO, ids=[z[0] for z in ONNX_ZOO])

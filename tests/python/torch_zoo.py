@@ -232,6 +232,83 @@ class GoogLeNet(nn.Module):
         return self.fc(self.dropout(torch.flatten(self.avgpool(x), 1)))
 
 
+def _divisible(v, d=8):
+    """torchvision's _make_divisible: v rounded to a multiple of d, never below 90% of v."""
+    n = max(d, int(v + d / 2) // d * d)
+    return n + d if n < 0.9 * v else n
+
+
+class SqueezeExcitation(nn.Module):
+    def __init__(self, c, squeeze, act, gate):
+        super().__init__()
+        self.fc1, self.fc2, self.act, self.gate = nn.Conv2d(c, squeeze, 1), nn.Conv2d(squeeze, c, 1), act(), gate()
+
+    def forward(self, x):
+        return x * self.gate(self.fc2(self.act(self.fc1(F.adaptive_avg_pool2d(x, 1)))))
+
+
+class MBConv(nn.Module):
+    """Expand 1x1 (unless the ratio is 1), depthwise k x k, squeeze-excitation, project 1x1."""
+
+    def __init__(self, cin, cout, k, stride, hidden, squeeze, act, gate, se=True):
+        super().__init__()
+        bn = lambda c: nn.BatchNorm2d(c, eps=1e-3)  # noqa: E731
+        layers = [nn.Conv2d(cin, hidden, 1, bias=False), bn(hidden), act()] if hidden != cin else []
+        layers += [nn.Conv2d(hidden, hidden, k, stride, k // 2, groups=hidden, bias=False), bn(hidden), act()]
+        if se:
+            layers.append(SqueezeExcitation(hidden, squeeze, nn.SiLU if act is nn.SiLU else nn.ReLU, gate))
+        layers += [nn.Conv2d(hidden, cout, 1, bias=False), bn(cout)]
+        self.block = nn.Sequential(*layers)
+        self.res = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.block(x) if self.res else self.block(x)
+
+
+class EfficientNetB0(nn.Module):
+    """torchvision's efficientnet_b0 at inference (stochastic depth and dropout are identities)."""
+
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        cfg = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
+               (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1)]
+        feats = [nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32, eps=1e-3), nn.SiLU())]
+        for e, k, s, cin, cout, n in cfg:
+            for i in range(n):
+                c = cin if i == 0 else cout
+                feats.append(MBConv(c, cout, k, s if i == 0 else 1, c * e, max(1, c // 4), nn.SiLU, nn.Sigmoid))
+        feats.append(nn.Sequential(nn.Conv2d(320, 1280, 1, bias=False), nn.BatchNorm2d(1280, eps=1e-3), nn.SiLU()))
+        self.features = nn.Sequential(*feats)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, num_classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
+class MobileNetV3Large(nn.Module):
+    """torchvision's mobilenet_v3_large at inference."""
+
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        # cin, kernel, expanded, cout, SE, hardswish, stride
+        cfg = [(16, 3, 16, 16, 0, 0, 1), (16, 3, 64, 24, 0, 0, 2), (24, 3, 72, 24, 0, 0, 1), (24, 5, 72, 40, 1, 0, 2),
+               (40, 5, 120, 40, 1, 0, 1), (40, 5, 120, 40, 1, 0, 1), (40, 3, 240, 80, 0, 1, 2),
+               (80, 3, 200, 80, 0, 1, 1), (80, 3, 184, 80, 0, 1, 1), (80, 3, 184, 80, 0, 1, 1),
+               (80, 3, 480, 112, 1, 1, 1), (112, 3, 672, 112, 1, 1, 1), (112, 5, 672, 160, 1, 1, 2),
+               (160, 5, 960, 160, 1, 1, 1), (160, 5, 960, 160, 1, 1, 1)]
+        feats = [nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16, eps=1e-3), nn.Hardswish())]
+        for cin, k, h, cout, se, hs, s in cfg:
+            feats.append(MBConv(cin, cout, k, s, h, _divisible(h // 4), nn.Hardswish if hs else nn.ReLU,
+                                nn.Hardsigmoid, se=bool(se)))
+        feats.append(nn.Sequential(nn.Conv2d(160, 960, 1, bias=False), nn.BatchNorm2d(960, eps=1e-3), nn.Hardswish()))
+        self.features = nn.Sequential(*feats)
+        self.classifier = nn.Sequential(nn.Linear(960, 1280), nn.Hardswish(), nn.Dropout(0.2),
+                                        nn.Linear(1280, num_classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
 class TextCNN(nn.Module):
     def __init__(self, vocab_size, embed_dim, num_classes, kernel_sizes=(3, 4, 5), num_filters=100):
         super().__init__()
@@ -261,4 +338,8 @@ def build(name, num_classes, **kw):
         return GoogLeNet(num_classes, **kw)
     if name == "text_cnn":
         return TextCNN(num_classes=num_classes, **kw)
+    if name == "efficientnet_b0":
+        return EfficientNetB0(num_classes)
+    if name == "mobilenet_v3_large":
+        return MobileNetV3Large(num_classes)
     raise KeyError(name)

@@ -12,13 +12,15 @@
 namespace cnncore::kernels {
 namespace {
 
-// As the reference: 1/(1 + e^-v) for v >= 0, e^v/(1 + e^v) below, with e = exp(-|v|).
+// As the reference: 1/(1 + e^-v) for v >= 0, e^v/(1 + e^v) below, with e = exp(-|v|); one
+// division (r = 1/(1 + e), then e*r below 0), not one per side: the division is the slowest
+// instruction here (SiLU over 1.2M values: 392 -> 340 us), for one more rounding below 0.
 template <class V>
 typename V::T vsigmoid(typename V::T v) {
   using T = typename V::T;
   const T e = vexp<V>(V::neg(V::abs(v)));
-  const T d = V::add(V::set1(1.f), e);
-  return V::select(V::lt(v, V::set1(0.f)), V::div(e, d), V::div(V::set1(1.f), d));
+  const T r = V::div(V::set1(1.f), V::add(V::set1(1.f), e));
+  return V::select(V::lt(v, V::set1(0.f)), V::mul(e, r), r);
 }
 
 // v * sigmoid(v), 0 at v = -inf (the limit, not -inf * 0).
