@@ -18,7 +18,7 @@ namespace {
 template <class V>
 typename V::T vsigmoid(typename V::T v) {
   using T = typename V::T;
-  const T e = vexp<V>(V::neg(V::abs(v)));
+  const T e = vexp_nonpositive<V>(V::neg(V::abs(v)));
   const T r = V::div(V::set1(1.f), V::add(V::set1(1.f), e));
   return V::select(V::lt(v, V::set1(0.f)), V::mul(e, r), r);
 }

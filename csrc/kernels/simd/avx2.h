@@ -87,6 +87,7 @@ struct VecF {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
   }
   static M lt(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
   static M eq(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static M not_le(T a, T b) { return _mm256_cmp_ps(a, b, _CMP_NLE_UQ); }
   static T select(M m, T a, T b) { return _mm256_blendv_ps(b, a, m); }

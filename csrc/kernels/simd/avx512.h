@@ -76,6 +76,7 @@ struct VecF {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
   }
   static M lt(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static bool any(M m) { return m != 0; }
   static M eq(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   static M not_le(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_NLE_UQ); }
   static T select(M m, T a, T b) { return _mm512_mask_blend_ps(m, b, a); }
