@@ -258,3 +258,42 @@ def test_blocked_batch_rows_match_single_images():
     for i in range(5):
         for a, b in zip(m(x[i:i + 1]), full):
             np.testing.assert_array_equal(a, b[i:i + 1])
+
+
+def _one(op, inputs, attrs, weights, outputs=("y",)):
+    nodes = [{"name": "y", "op": op, "inputs": inputs, "outputs": list(outputs), "attrs": attrs}]
+    return cc.Model.from_graph({"inputs": ["x"], "outputs": list(outputs), "nodes": nodes}, weights)
+
+
+@pytest.mark.parametrize("op,attrs,xshape,wshape,match", [
+    ("to_nchwc", {"block": 0}, (1, 4, 3, 3), None, "block"),
+    ("to_nchwc", {"block": 16}, (1, 4, 3), None, "4-D"),
+    ("from_nchwc", {"channels": 40}, (1, 2, 3, 3, 16), None, "channels"),
+    ("from_nchwc", {"channels": 8}, (1, 4, 3, 3), None, "5-D"),
+    ("conv2d", {"layout": "nchw16c", "groups": 8}, (1, 1, 3, 3, 8), (8, 1, 3, 3), "block"),
+    ("conv2d", {"layout": "nchwxc"}, (1, 1, 3, 3, 16), (8, 16, 1, 1), "layout"),
+    ("conv2d", {"layout": "nchw16c"}, (1, 1, 5, 5, 16), (8, 16, 3, 3), "depthwise and pointwise"),
+    ("conv2d", {"layout": "nchw16c", "groups": 2}, (1, 4, 5, 5), (8, 2, 3, 3), "one group"),
+    ("adaptive_avg_pool2d", {"layout": "nchw16c", "channels": 20, "output_size": [2, 2]}, (1, 2, 4, 4, 16), None,
+     "output_size"),
+    ("adaptive_avg_pool2d", {"layout": "nchw16c", "channels": 40}, (1, 2, 4, 4, 16), None, "channels"),
+])
+def test_bad_blocked_nodes_raise(op, attrs, xshape, wshape, match):
+    """Blocked nodes written by hand (a .cnnc file or Graph dict) get clear errors, never a crash."""
+    rng = np.random.default_rng(11)
+    w = {"w": rand(rng, *wshape)} if wshape else {}
+    m = _one(op, ["x", "w"] if wshape else ["x"], attrs, w)
+    m.set_optimize(False)
+    with pytest.raises((cc.InvalidArgumentError, cc.UnsupportedError), match=match):
+        m(rand(rng, *xshape))
+
+
+def test_bad_blocked_scale_raises():
+    rng = np.random.default_rng(12)
+    g = {"inputs": ["x", "s"], "outputs": ["y"],
+         "nodes": [{"name": "y", "op": "mul", "inputs": ["x", "s"], "outputs": ["y"],
+                    "attrs": {"layout": "nchw16c", "channels": 20}}]}
+    m = cc.Model.from_graph(g, {})
+    m.set_optimize(False)
+    with pytest.raises(cc.InvalidArgumentError, match="scaled by"):
+        m.run({"x": rand(rng, 1, 2, 4, 4, 16), "s": rand(rng, 1, 20, 2, 1)})
