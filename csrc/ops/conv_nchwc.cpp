@@ -23,11 +23,17 @@ const kernels::Nchwc& select_nchwc(int64_t L, const char* what) {
       .fn;
 }
 
+// The activation the kernels apply as they store (none: a pass after, for the exp-based ones).
 kernels::NchwcAct fused_act(const Epilogue& e) {
-  kernels::NchwcAct a;
-  if (e.act.kind == Activation::relu) a.kind = kernels::NchwcAct::relu;
-  if (e.act.kind == Activation::clip) a = {kernels::NchwcAct::clip, e.act.alpha, e.act.beta};
-  return a;
+  using A = kernels::NchwcAct;
+  switch (e.act.kind) {
+    case Activation::relu: return {A::relu, 0.f, 0.f};
+    case Activation::clip: return {A::clip, e.act.alpha, e.act.beta};
+    case Activation::leaky_relu: return {A::leaky_relu, e.act.alpha, 0.f};
+    case Activation::hardsigmoid: return {A::hardsigmoid, e.act.alpha, e.act.beta};
+    case Activation::hardswish: return {A::hardswish, 0.f, 0.f};
+    default: return {};
+  }
 }
 
 }  // namespace

@@ -35,7 +35,9 @@ std::vector<float> random_vec(std::mt19937& rng, size_t n) {
   return v;
 }
 
-const NchwcAct kActs[] = {{NchwcAct::none, 0.f, 0.f}, {NchwcAct::relu, 0.f, 0.f}, {NchwcAct::clip, 0.f, 6.f}};
+const NchwcAct kActs[] = {{NchwcAct::none, 0.f, 0.f},       {NchwcAct::relu, 0.f, 0.f},
+                          {NchwcAct::clip, 0.f, 6.f},        {NchwcAct::leaky_relu, 0.1f, 0.f},
+                          {NchwcAct::hardsigmoid, 0.2f, 0.5f}, {NchwcAct::hardswish, 0.f, 0.f}};
 
 }  // namespace
 

@@ -10,11 +10,22 @@
 namespace cnncore::kernels {
 namespace {
 
+// The eltwise SIMD kernels' instructions for each activation (kernels/eltwise/rows.h), so the
+// bits are the reference's; NaN propagates (it is the second operand of min / max).
 template <class V>
 typename V::T nchwc_activate(typename V::T v, const NchwcAct& a) {
-  if (a.kind == NchwcAct::relu) return V::max(V::set1(0.f), v);  // NaN propagates (second operand)
-  if (a.kind == NchwcAct::clip) return V::min(V::set1(a.hi), V::max(V::set1(a.lo), v));
-  return v;
+  const typename V::T zero = V::set1(0.f), one = V::set1(1.f);
+  switch (a.kind) {
+    case NchwcAct::relu: return V::max(zero, v);
+    case NchwcAct::clip: return V::min(V::set1(a.b), V::max(V::set1(a.a), v));
+    case NchwcAct::leaky_relu: return V::select(V::lt(v, zero), V::mul(v, V::set1(a.a)), v);
+    case NchwcAct::hardsigmoid: return V::min(one, V::max(zero, V::add(V::mul(V::set1(a.a), v), V::set1(a.b))));
+    case NchwcAct::hardswish: {
+      const typename V::T t = V::add(V::mul(v, V::set1(1.f / 6.f)), V::set1(0.5f));
+      return V::select(V::not_le(t, zero), V::mul(v, V::min(one, t)), zero);
+    }
+    default: return v;
+  }
 }
 
 // + bias, + residual, the activation, store: one output vector at offset o of y (and res).

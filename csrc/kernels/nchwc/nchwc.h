@@ -16,11 +16,14 @@
 
 namespace cnncore::kernels {
 
-/// The activation applied as outputs are stored (others run as a pass after).
+/// The activation applied as outputs are stored, with the eltwise reference's arithmetic (the
+/// exp-based ones run as a pass after): relu max(0, v); clip min(b, max(a, v)); leaky_relu
+/// v < 0 ? a*v : v; hardsigmoid min(1, max(0, a*v + b)); hardswish v * min(1, v/6 + 1/2), 0 where
+/// that is <= 0. NaN propagates.
 struct NchwcAct {
-  enum Kind : int { none = 0, relu = 1, clip = 2 };
+  enum Kind : int { none = 0, relu = 1, clip = 2, leaky_relu = 3, hardsigmoid = 4, hardswish = 5 };
   Kind kind = none;
-  float lo = 0.f, hi = 0.f;
+  float a = 0.f, b = 0.f;
 };
 
 /// Pointwise convolution of one image: C input and K output channels, HW pixels.

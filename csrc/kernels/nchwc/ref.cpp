@@ -8,14 +8,25 @@
 namespace cnncore::kernels::ref {
 namespace {
 
-// As the eltwise kernels: NaN propagates.
+// As the eltwise reference (kernels/eltwise/ref.cpp): NaN propagates.
 float activate(float v, const NchwcAct& a) {
-  if (a.kind == NchwcAct::relu) return v < 0.f ? 0.f : v;
-  if (a.kind == NchwcAct::clip) {
-    const float t = v < a.lo ? a.lo : v;
-    return t > a.hi ? a.hi : t;
+  switch (a.kind) {
+    case NchwcAct::relu: return v < 0.f ? 0.f : v;
+    case NchwcAct::clip: {
+      const float t = v < a.a ? a.a : v;
+      return t > a.b ? a.b : t;
+    }
+    case NchwcAct::leaky_relu: return v < 0.f ? a.a * v : v;
+    case NchwcAct::hardsigmoid: {
+      const float t = a.a * v + a.b;
+      return t < 0.f ? 0.f : (t > 1.f ? 1.f : t);
+    }
+    case NchwcAct::hardswish: {
+      const float t = v * (1.f / 6.f) + 0.5f;
+      return t <= 0.f ? 0.f : v * (t > 1.f ? 1.f : t);
+    }
+    default: return v;
   }
-  return v;
 }
 
 }  // namespace
