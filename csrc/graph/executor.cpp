@@ -489,21 +489,26 @@ std::map<std::string, Tensor> Model::run(const std::map<std::string, Tensor>& in
   };
   std::vector<const float*> args;
   const bool profile = core::verbose("profile");
-  double total_ms = 0;
+  std::vector<double> step_ms;  // printed after the run: writing between steps would let the
+                                // OpenMP workers fall asleep and bill their wake-up to the next step
   for (const Step& st : plan->steps) {
     args.clear();
     for (int v : st.inputs) args.push_back(v < 0 ? nullptr : ptr(v));
     const auto t0 = std::chrono::steady_clock::now();
     st.run(args.data(), ptr(st.output));
-    if (profile) {
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      total_ms += ms;
+    if (profile) step_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  if (profile) {
+    double total_ms = 0;
+    for (size_t i = 0; i < step_ms.size(); ++i) {
+      const Step& st = plan->steps[i];
+      total_ms += step_ms[i];
       char line[64];
-      std::snprintf(line, sizeof line, "%9.3f ms  ", ms);
+      std::snprintf(line, sizeof line, "%9.3f ms  ", step_ms[i]);
       core::log_line("profile " + std::string(line) + st.label + " -> " + shape_str(plan->values[st.output].shape));
     }
+    core::log_line("profile total " + std::to_string(total_ms) + " ms over " + std::to_string(plan->steps.size()) + " steps");
   }
-  if (profile) core::log_line("profile total " + std::to_string(total_ms) + " ms over " + std::to_string(plan->steps.size()) + " steps");
   std::map<std::string, Tensor> result;
   for (size_t i = 0; i < plan->outputs.size(); ++i) {
     const Value& v = plan->values[plan->outputs[i]];
