@@ -168,6 +168,17 @@ CompiledNode conv2d_nchwc(const CompileCtx& c) {
   const ops::Epilogue e0 = epilogue(c, 3, plan.out);
   const bool res = c.has(3), bias = c.has(2);
   const auto& p = plan.conv.p;
+  if (plan.kind == ops::NchwcConvPlan::winograd) {  // the Winograd op, reading and writing blocks
+    const auto wpack = packed_conv(c, plan.conv);
+    if (c.pack && (!wpack || !wpack->wk || wpack->wk->lanes != plan.L))
+      throw Unsupported("conv2d: a blocked Winograd convolution needs constant weights and the ISA of its layout");
+    return {plan.out, plan.conv.N * p.K * p.OH * p.OW * p.C * p.kh * p.kw,
+            [plan, e0, res, wpack](const float* const* in, float* out) {
+              ops::Epilogue e = e0;
+              e.residual = res ? in[3] : nullptr;
+              ops::run_conv_winograd(plan.conv, *wpack, in[0], in[2], out, e, true);
+            }};
+  }
   // Packed once when the weights (and bias) are constants, else per call.
   std::shared_ptr<const ops::PackedNchwc> packed;
   if (c.pack && c.consts[1] && (!bias || c.consts[2])) {

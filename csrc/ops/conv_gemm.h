@@ -58,7 +58,11 @@ inline void epilogue_row(const Epilogue& e, const kernels::BiasAct& epi, const k
   }
 }
 
+/// `blocked`: x, y and the residual are in the blocked layout with the transform's lane count
+/// (kernels/nchwc/nchwc.h), not NCHW.
 void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
-                       const Epilogue& e);
+                       const Epilogue& e, bool blocked = false);
+/// Whether choose_winograd picks Winograd for this problem in a compiled model, without logging.
+bool winograd_chosen(const ConvPlan& plan);
 
 }  // namespace cnncore::ops

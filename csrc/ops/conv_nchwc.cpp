@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "kernels/nchwc/nchwc.h"
+#include "ops/conv_gemm.h"
 #include "ops/op_util.h"
 
 namespace cnncore::ops {
@@ -49,6 +50,8 @@ bool nchwc_conv_supported(const ConvPlan& plan) {
   return depthwise || pointwise;
 }
 
+bool nchwc_winograd_supported(const ConvPlan& plan) { return !plan.transposed && winograd_chosen(plan); }
+
 bool nchwc_direct_supported(const ConvPlan& plan) {
   const auto& p = plan.p;
   return !plan.transposed && p.groups == 1 && p.dh == 1 && p.dw == 1;
@@ -75,12 +78,16 @@ NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bia
                             " input channels, but the blocked input " + shape_str(x) + " holds " + str(x[1]) +
                             " blocks of " + str(L));
     plan.conv = plan_conv2d({x[0], C, x[2], x[3]}, w, bias, o, op);
-    if (!nchwc_conv_supported(plan.conv))
-      throw Unsupported(std::string(op) + ": a blocked input takes depthwise and pointwise (1x1, stride 1, unpadded) "
-                        "convolutions only");
     const auto& p = plan.conv.p;
-    const bool pointwise = p.groups == 1 && p.kh == 1 && p.kw == 1;
-    plan.kind = pointwise ? NchwcConvPlan::pointwise : NchwcConvPlan::depthwise;
+    if (nchwc_conv_supported(plan.conv)) {
+      const bool pointwise = p.groups == 1 && p.kh == 1 && p.kw == 1;
+      plan.kind = pointwise ? NchwcConvPlan::pointwise : NchwcConvPlan::depthwise;
+    } else if (nchwc_winograd_supported(plan.conv)) {
+      plan.kind = NchwcConvPlan::winograd;
+    } else {
+      throw Unsupported(std::string(op) + ": a blocked input takes depthwise, pointwise (1x1, stride 1, unpadded) "
+                        "and Winograd (3x3 / 5x5 stride 1) convolutions only");
+    }
   }
   plan.out = nchwc_shape(plan.conv.out, L);
   return plan;

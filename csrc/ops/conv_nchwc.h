@@ -13,7 +13,7 @@ namespace cnncore::ops {
 Shape nchwc_shape(const Shape& nchw, int64_t L);
 
 struct NchwcConvPlan {
-  enum Kind { pointwise, depthwise, direct };
+  enum Kind { pointwise, depthwise, direct, winograd };
   ConvPlan conv;  // the NCHW problem (shape math and checks of plan_conv2d)
   int64_t L = 0;
   Kind kind = pointwise;
@@ -29,6 +29,9 @@ NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bia
 bool nchwc_conv_supported(const ConvPlan& plan);
 /// Whether it takes it with the input left NCHW (direct).
 bool nchwc_direct_supported(const ConvPlan& plan);
+/// Whether it runs it blocked on Winograd (3x3 / 5x5 stride 1 where the op would pick Winograd;
+/// conv_winograd.cpp, with constant weights packed by pack_conv).
+bool nchwc_winograd_supported(const ConvPlan& plan);
 
 /// Weights and bias in the kernels' blocked order, zero past the real channels.
 struct PackedNchwc {

@@ -46,7 +46,15 @@ std::string describe(const ConvPlan& plan) {
 
 }  // namespace
 
-bool choose_winograd(const ConvPlan& plan, bool once) {
+namespace {
+bool choose(const ConvPlan& plan, bool once, bool log);
+}  // namespace
+
+bool choose_winograd(const ConvPlan& plan, bool once) { return choose(plan, once, true); }
+bool winograd_chosen(const ConvPlan& plan) { return choose(plan, true, false); }
+
+namespace {
+bool choose(const ConvPlan& plan, bool once, bool log) {
   const auto& p = plan.p;
   const bool fits = !plan.transposed && p.groups == 1 && p.kh == p.kw && (p.kh == 3 || p.kh == 5) && p.sh == 1 &&
                     p.sw == 1 && p.dh == 1 && p.dw == 1;
@@ -79,11 +87,12 @@ bool choose_winograd(const ConvPlan& plan, bool once) {
     use = true;
     why = "stride 1 with enough channels and tiles";
   }
-  if (core::verbose("dispatch"))
+  if (log && core::verbose("dispatch"))
     core::log_line("dispatch conv-algo " + describe(plan) + " -> " +
                    (use ? (t.m == 4 ? "winograd F(4x4,3x3)" : "winograd F(2x2,5x5)") : "gemm") + " (" + why + ")");
   return use;
 }
+}  // namespace
 
 void pack_winograd(const ConvPlan& plan, const float* w, PackedConv& pw) {
   const auto& p = plan.p;
@@ -112,7 +121,7 @@ void pack_winograd(const ConvPlan& plan, const float* w, PackedConv& pw) {
 }
 
 void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
-                       const Epilogue& e) {
+                       const Epilogue& e, bool blocked) {
   const auto& p = plan.p;
   const kernels::GemmUkernel& uk = *pw.uk;
   const kernels::WinogradKernel& wk = *pw.wk;
@@ -122,6 +131,8 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
   const int64_t C = p.C, K = p.K, Cb = div_up(C, L), Cv = Cb * L;
   const int64_t Hp = tm * tl.ty + p.kh - 1, Wp = tm * tl.tx + p.kw - 1, plane_c = Hp * Wp * L;  // one channel block
   const auto out_tile = tm == 4 ? wk.output : wk.output2;
+  const auto out_px = tm == 4 ? wk.output_px : wk.output2_px;
+  const int64_t Kb = div_up(K, L);
   const int64_t npan = div_up(K, nr), OHW = p.OH * p.OW;
 
   // 1. zero-padded NCHWc copy; one task per (image, channel block, padded row)
@@ -141,6 +152,11 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
       std::fill(dst, dst + x0 * L, 0.f);
       std::fill(dst + std::max(x0, x1) * L, dst + Wp * L, 0.f);
       if (x1 <= x0) continue;
+      if (blocked) {  // the row is already in blocks of L channels
+        std::memcpy(dst + x0 * L, x + (((img * Cb + cb) * p.H + iy) * p.W + (x0 - p.pl)) * L,
+                    static_cast<size_t>((x1 - x0) * L) * sizeof(float));
+        continue;
+      }
       const int nch = static_cast<int>(std::min<int64_t>(L, C - cb * L));
       wk.pack(x + ((img * C + cb * L) * p.H + iy) * p.W + (x0 - p.pl), p.H * p.W, nch, x1 - x0, L, dst + x0 * L);
     }
@@ -222,6 +238,19 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
             const int64_t rows = std::min(tm, p.OH - tm * ty), cols = std::min(tm, p.OW - tm * tx);
             for (int j = 0; j * L < n; ++j) {
               const float* mj = acc.data() + (i0 - t0 + i) * nr + j * L;
+              if (blocked) {  // pixel vectors into block (k0 + j*L) / L; lanes past K are zero
+                const int lanes = static_cast<int>(std::min<int64_t>(L, n - j * L));
+                float* yo = y + (((img * Kb + (k0 + j * L) / L) * p.OH + tm * ty) * p.OW + tm * tx) * L;
+                if (rows == tm && cols == tm && lanes == L) {
+                  out_px(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yo, p.OW * L);
+                  continue;
+                }
+                out_px(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yt.data(), tm * L);
+                for (int64_t r = 0; r < rows; ++r)
+                  for (int64_t c = 0; c < cols; ++c)
+                    for (int l = 0; l < L; ++l) yo[(r * p.OW + c) * L + l] = l < lanes ? yt[(r * tm + c) * L + l] : 0.f;
+                continue;
+              }
               float* yo = y + ((img * K + k0 + j * L) * p.OH + tm * ty) * p.OW + tm * tx;
               const int lanes = static_cast<int>(std::min<int64_t>(L, n - j * L));
               if (rows == tm && cols == tm && lanes == L) {
@@ -241,6 +270,17 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
 
   trim_scratch(xc_buf);
 
+  if (e.active() && !fuse_act && blocked) {  // the same, over the blocked tensor as one array
+    const int64_t total = plan.N * Kb * OHW * L, chunk = 16 * 1024;
+    const kernels::BiasAct& epi = select_bias_act(e.act, chunk);
+    core::parallel_for(div_up(total, chunk), 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t o = c * chunk, len = std::min(chunk, total - o);
+        epi.run(y + o, y + o, len, e.residual ? e.residual + o : nullptr, 1, e.act);
+      }
+    });
+    return;
+  }
   if (e.active() && !fuse_act) {  // + residual, then the activation (bias is already in)
     const kernels::BiasAct& epi = select_bias_act(e.act, OHW);
     core::parallel_for(plan.N * K, grain(OHW), [&](int64_t c0, int64_t c1) {

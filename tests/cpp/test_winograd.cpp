@@ -118,6 +118,20 @@ int main() {
         k.fn->output2(va.data(), ldv, bias.data(), c[0], c[1], L, za.data(), ldc, ldr);
         ref.output2(vb.data(), ldv, bias.data(), c[0], c[1], L, zb.data(), ldc, ldr);
         CHECK(za == zb);  // and outside the 2x2 tiles
+        // the blocked layout: pixel vectors, rows 5 pixels apart; also equal to the planes' values
+        const int64_t ldp = 5 * L;
+        std::vector<float> pa(4 * ldp, 5.f), pb(4 * ldp, 5.f), qa(2 * ldp, 5.f), qb(2 * ldp, 5.f);
+        k.fn->output_px(va.data(), ldv, bias.data(), c[0], c[1], L, pa.data(), ldp);
+        ref.output_px(vb.data(), ldv, bias.data(), c[0], c[1], L, pb.data(), ldp);
+        CHECK(pa == pb);
+        k.fn->output2_px(va.data(), ldv, bias.data(), c[0], c[1], L, qa.data(), ldp);
+        ref.output2_px(vb.data(), ldv, bias.data(), c[0], c[1], L, qb.data(), ldp);
+        CHECK(qa == qb);
+        bool same = true;
+        for (int l = 0; l < L; ++l)
+          for (int r = 0; r < 4; ++r)
+            for (int cc = 0; cc < 4; ++cc) same = same && pa[r * ldp + cc * L + l] == ya[l * ldc + r * ldr + cc];
+        CHECK(same);
       }
     }
   }

@@ -73,8 +73,15 @@ void output2(const float* m, int64_t ldm, const float* bias, float lo, float hi,
   Winograd6<Vec>::output<2>(m, ldm, bias, lo, hi, y, ldc, ldr);
 }
 
+void output_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldr) {
+  Winograd6<Vec>::output<4, 16>(m, ldm, bias, lo, hi, y, 0, ldr);
+}
+void output2_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldr) {
+  Winograd6<Vec>::output<2, 16>(m, ldm, bias, lo, hi, y, 0, ldr);
+}
+
 }  // namespace
 
-extern const WinogradKernel winograd_kernel{16, pack, input, output, output2};
+extern const WinogradKernel winograd_kernel{16, pack, input, output, output2, output_px, output2_px};
 
 }  // namespace cnncore::kernels::avx512

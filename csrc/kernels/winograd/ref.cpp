@@ -73,9 +73,20 @@ void output2(const float* m, int64_t ldm, const float* bias, float lo, float hi,
   for (int l = 0; l < lanes; ++l) Winograd6<Scalar>::output<2>(m + l, ldm, bias + l, lo, hi, y + l * ldc, ldc, ldr);
 }
 
+template <int M>
+void output_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y, int64_t ldr) {
+  // One lane at a time: Px = 1 writes its pixels 1 apart, so they are spread by `lanes` after.
+  float t[16];
+  for (int l = 0; l < lanes; ++l) {
+    Winograd6<Scalar>::output<M, 1>(m + l, ldm, bias + l, lo, hi, t, 0, M);
+    for (int r = 0; r < M; ++r)
+      for (int c = 0; c < M; ++c) y[r * ldr + c * lanes + l] = t[r * M + c];
+  }
+}
+
 }  // namespace
 
-extern const WinogradKernel winograd_kernel{1, pack, input, output, output2};
+extern const WinogradKernel winograd_kernel{1, pack, input, output, output2, output_px<4>, output_px<2>};
 
 }  // namespace ref
 }  // namespace cnncore::kernels

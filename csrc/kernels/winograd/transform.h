@@ -71,8 +71,9 @@ struct Winograd6 {
   }
 
   // y[l*ldc + r*ldr + c] = min(hi, max(lo, (A^T m A)[r][c] + bias[l])), r, c < M: the 4x4 tile of
-  // F(4x4, 3x3) (M = 4) or the 2x2 tile of F(2x2, 5x5) (M = 2)
-  template <int M>
+  // F(4x4, 3x3) (M = 4) or the 2x2 tile of F(2x2, 5x5) (M = 2). Px > 0: pixels are vectors
+  // instead (the blocked layout), pixel (r, c) lane l at y[r*ldr + c*Px + l], ldc unused.
+  template <int M, int Px = 0>
   static inline void output(const float* m, int64_t ldm, const float* bias, float lo, float hi, float* y, int64_t ldc,
                             int64_t ldr) {
     static_assert(M == 4 || M == 2, "6x6 tiles give 4x4 (3x3 filters) or 2x2 (5x5 filters) outputs");
@@ -94,10 +95,14 @@ struct Winograd6 {
       out1d(t[r], o);
 #pragma GCC unroll 4
       for (int c = 0; c < M; ++c) o[c] = V::min(vhi, V::max(vlo, V::add(o[c], b)));
-      if constexpr (M == 4)
+      if constexpr (Px > 0) {
+#pragma GCC unroll 4
+        for (int c = 0; c < M; ++c) V::store(y + r * ldr + c * Px, o[c]);
+      } else if constexpr (M == 4) {
         V::store_row4(o, y + r * ldr, ldc);
-      else
+      } else {
         V::store_row2(o, y + r * ldr, ldc);
+      }
     }
   }
 };

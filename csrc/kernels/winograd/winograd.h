@@ -11,7 +11,8 @@
 //           (a 4x4 tile of F(4x4, 3x3); output2: the 2x2 tile of F(2x2, 5x5))
 //           m[xi*ldm + l]: straight into `lanes` NCHW output planes (ldc apart, rows ldr apart).
 //           The clamp is ReLU (0, inf), ReLU6 (0, 6) or nothing (-inf, inf), with the eltwise
-//           kernels' max/min, so it is bitwise the separate activation pass.
+//           kernels' max/min, so it is bitwise the separate activation pass. output_px /
+//           output2_px store the same values as pixel vectors (the blocked layout).
 // Every variant performs the same operations in the same order (transform.h), so results are
 // bitwise equal across ISA levels.
 #include <cstdint>
@@ -29,6 +30,11 @@ struct WinogradKernel {
                  int64_t ldr);
   void (*output2)(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y,
                   int64_t ldc, int64_t ldr);
+  /// output / output2 into the blocked layout: pixel (r, c) lane l at y[r*ldr + c*lanes + l].
+  void (*output_px)(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y,
+                    int64_t ldr);
+  void (*output2_px)(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y,
+                     int64_t ldr);
 };
 
 #define CNNCORE_KERNEL(ns, isa) \
