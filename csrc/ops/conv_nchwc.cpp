@@ -45,8 +45,9 @@ bool nchwc_conv_supported(const ConvPlan& plan) {
   const auto& p = plan.p;
   if (plan.transposed) return false;
   const bool depthwise = p.groups == p.C && p.K == p.C;
-  const bool pointwise = p.groups == 1 && p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 &&
-                         p.pl == 0 && p.OH == p.H && p.OW == p.W;
+  // 1x1 unpadded, stride 1 or (ResNet's downsampling) the same stride on both axes
+  const bool pointwise = p.groups == 1 && p.kh == 1 && p.kw == 1 && p.sh == p.sw && p.pt == 0 && p.pl == 0 &&
+                         p.OH == (p.H - 1) / p.sh + 1 && p.OW == (p.W - 1) / p.sw + 1;
   return depthwise || pointwise;
 }
 
@@ -85,7 +86,7 @@ NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bia
     } else if (nchwc_winograd_supported(plan.conv)) {
       plan.kind = NchwcConvPlan::winograd;
     } else {
-      throw Unsupported(std::string(op) + ": a blocked input takes depthwise, pointwise (1x1, stride 1, unpadded) "
+      throw Unsupported(std::string(op) + ": a blocked input takes depthwise, pointwise (1x1, unpadded) "
                         "and Winograd (3x3 / 5x5 stride 1) convolutions only");
     }
   }
@@ -183,25 +184,29 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
     });
     return;
   }
-  const int64_t HW = p.H * p.W;
-  const kernels::NchwcPwParams pp{p.C, p.K, HW, static_cast<int>(L)};
-  // Tasks: (image, pixel range, range of output block pairs). Pixel ranges of about 128 keep a
-  // range's input (128 x C floats) in L2 while each pair of output blocks passes over it; small
-  // planes (7x7, 14x14) split the output blocks instead.
+  const int64_t HW = p.H * p.W, HWo = p.OH * p.OW;
+  kernels::NchwcPwParams pp{p.C, p.K, HW, static_cast<int>(L)};
+  pp.S = p.sh;
+  pp.W = p.W;
+  pp.OW = p.OW;
+  pp.HWo = HWo;
+  // Tasks: (image, output pixel range, range of output block pairs). Pixel ranges of about 128
+  // keep a range's input (128 x C floats) in L2 while each pair of output blocks passes over it;
+  // small planes (7x7, 14x14) split the output blocks instead.
   const int64_t pairs = div_up(Kb, 2);
-  const int64_t pchunks = std::max<int64_t>(1, std::min(div_up(HW, 128), HW / 16));
+  const int64_t pchunks = std::max<int64_t>(1, std::min(div_up(HWo, 128), HWo / 16));
   const int64_t kgroups = std::min(pairs, div_up(4 * threads, N * pchunks));
-  core::parallel_for(N * pchunks * kgroups, grain(HW / pchunks * Kb / kgroups * L * p.C), [&](int64_t t0, int64_t t1) {
+  core::parallel_for(N * pchunks * kgroups, grain(HWo / pchunks * Kb / kgroups * L * p.C), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t kg = t % kgroups, pc = (t / kgroups) % pchunks, n = t / (kgroups * pchunks);
-      const int64_t q0 = pc * HW / pchunks, q1 = (pc + 1) * HW / pchunks;
+      const int64_t q0 = pc * HWo / pchunks, q1 = (pc + 1) * HWo / pchunks;
       const int64_t kb0 = std::min(Kb, kg * pairs / kgroups * 2), kb1 = std::min(Kb, (kg + 1) * pairs / kgroups * 2);
-      const float* res = e.residual ? e.residual + n * Kb * HW * L : nullptr;
-      float* yn = y + n * Kb * HW * L;
+      const float* res = e.residual ? e.residual + n * Kb * HWo * L : nullptr;
+      float* yn = y + n * Kb * HWo * L;
       k.pointwise(pp, x + n * Cb * HW * L, pw.w.get(), pw.bias.data(), res, act, yn, q0, q1, kb0, kb1);
       if (epi)
         for (int64_t kb = kb0; kb < kb1; ++kb) {
-          float* r = yn + (kb * HW + q0) * L;
+          float* r = yn + (kb * HWo + q0) * L;
           epi->run(r, r, (q1 - q0) * L, nullptr, 0, e.act);
         }
     }

@@ -21,7 +21,7 @@ struct NchwcConvPlan {
 };
 /// Plans a convolution with blocked output (block width L). Its input `x` is blocked
 /// ([N, Cb, H, W, L]; the weight's shape says how many of the Cb*L channels are real) for a
-/// depthwise or pointwise (1x1, stride 1, unpadded) problem, or NCHW for a direct one (one
+/// depthwise, pointwise (1x1, unpadded, any equal stride) or Winograd problem, or NCHW for a direct one (one
 /// group, undilated: a first layer). Throws Unsupported for other problems.
 NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bias, const Conv2dOptions& o,
                                 int64_t L);

@@ -84,6 +84,31 @@ int main() {
             }
         }
 
+    // Pointwise at stride 2 and 3 (downsampling): output rows of odd widths, ranges crossing rows.
+    for (int64_t S : {2, 3})
+      for (int64_t H : {1, 5, 8})
+        for (int64_t W : {1, 7, 30}) {
+          const int64_t C = 20, K = 40, OH = (H - 1) / S + 1, OW = (W - 1) / S + 1;
+          const int64_t Cb = (C + L - 1) / L, Kb = (K + L - 1) / L;
+          kernels::NchwcPwParams p{C, K, H * W, L};
+          p.S = S;
+          p.W = W;
+          p.OW = OW;
+          p.HWo = OH * OW;
+          auto x = random_vec(rng, Cb * H * W * L), w = random_vec(rng, Kb * C * L), bias = random_vec(rng, Kb * L);
+          auto res = random_vec(rng, Kb * OH * OW * L);
+          std::vector<float> want(Kb * OH * OW * L, 7.f), got(want);
+          const int64_t mid = OH * OW / 2 + (OW > 1 ? 1 : 0);  // a range boundary inside a row
+          ref.pointwise(p, x.data(), w.data(), bias.data(), res.data(), kActs[1], want.data(), 0, OH * OW, 0, Kb);
+          k.fn.pointwise(p, x.data(), w.data(), bias.data(), res.data(), kActs[1], got.data(), 0, mid, 0, Kb);
+          k.fn.pointwise(p, x.data(), w.data(), bias.data(), res.data(), kActs[1], got.data(), mid, OH * OW, 0, Kb);
+          const bool ok = same_bits(want, got);
+          CHECK(ok);
+          if (!ok)
+            std::fprintf(stderr, "  pointwise %s stride %lld H%lld W%lld\n", k.name, (long long)S, (long long)H,
+                         (long long)W);
+        }
+
     // Depthwise.
     struct Win {
       int64_t kh, kw, sh, sw, dh, dw;

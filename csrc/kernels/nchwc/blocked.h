@@ -54,9 +54,10 @@ inline void store_tile(typename V::T (&acc)[NB][R], const float* bias, const flo
 // ---------------------------------------------------------------------------- pointwise
 // A register tile: R pixels from q0 on, NB output blocks from kb on, summed over every input
 // channel (2R accumulators with two blocks: each broadcast input value feeds NB FMAs).
+// qi0: the input pixel of output pixel q0; the tile's pixels are S input pixels apart (one row).
 template <class V, int R, int NB>
 void pw_tile(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
-             const NchwcAct& act, float* y, int64_t q0, int64_t kb) {
+             const NchwcAct& act, float* y, int64_t q0, int64_t qi0, int64_t kb) {
   using T = typename V::T;
   constexpr int64_t L = V::L;
   T acc[NB][R];
@@ -64,7 +65,8 @@ void pw_tile(const NchwcPwParams& p, const float* x, const float* w, const float
   for (int i = 0; i < NB * R; ++i) acc[i / R][i % R] = V::set1(0.f);
   const float* wk = w + kb * p.C * L;
   for (int64_t cb = 0; cb * L < p.C; ++cb) {
-    const float* xb = x + (cb * p.HW + q0) * L;
+    const float* xb = x + (cb * p.HW + qi0) * L;
+    const int64_t step = p.S * L;
     const int64_t n = std::min<int64_t>(L, p.C - cb * L);
     for (int64_t l = 0; l < n; ++l) {
       const int64_t c = cb * L + l;
@@ -73,21 +75,30 @@ void pw_tile(const NchwcPwParams& p, const float* x, const float* w, const float
       for (int b = 0; b < NB; ++b) wv[b] = V::load_n(wk + (b * p.C + c) * L, L);
 #pragma GCC unroll 32
       for (int r = 0; r < R; ++r) {
-        const T xv = V::set1(xb[r * L + l]);
+        const T xv = V::set1(xb[r * step + l]);
 #pragma GCC unroll 4
         for (int b = 0; b < NB; ++b) acc[b][r] = V::fma(wv[b], xv, acc[b][r]);
       }
     }
   }
-  store_tile<V, R, NB>(acc, bias, res, act, y, kb, p.HW, q0);
+  store_tile<V, R, NB>(acc, bias, res, act, y, kb, p.S == 1 ? p.HW : p.HWo, q0);
 }
 
 // A tile of rn < R pixels (the last of a range).
 template <class V, int R, int NB>
 void pw_tail(int rn, const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
-             const NchwcAct& act, float* y, int64_t q0, int64_t kb) {
-  if (rn == R) return pw_tile<V, R, NB>(p, x, w, bias, res, act, y, q0, kb);
-  if constexpr (R > 1) pw_tail<V, R - 1, NB>(rn, p, x, w, bias, res, act, y, q0, kb);
+             const NchwcAct& act, float* y, int64_t q0, int64_t qi0, int64_t kb) {
+  if (rn == R) return pw_tile<V, R, NB>(p, x, w, bias, res, act, y, q0, qi0, kb);
+  if constexpr (R > 1) pw_tail<V, R - 1, NB>(rn, p, x, w, bias, res, act, y, q0, qi0, kb);
+}
+
+// Output pixels [q0, q1) of one output row (or any range at stride 1) in tiles of R.
+template <class V, int R, int NB>
+void pw_span(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
+             const NchwcAct& act, float* y, int64_t q0, int64_t q1, int64_t qi0, int64_t kb) {
+  int64_t q = q0, qi = qi0;
+  for (; q + R <= q1; q += R, qi += R * p.S) pw_tile<V, R, NB>(p, x, w, bias, res, act, y, q, qi, kb);
+  if (q < q1) pw_tail<V, R - 1, NB>(static_cast<int>(q1 - q), p, x, w, bias, res, act, y, q, qi, kb);
 }
 
 // Output blocks two at a time (the last one alone when their count is odd), each pair over the
@@ -97,19 +108,20 @@ void pw_run(const NchwcPwParams& p, const float* x, const float* w, const float*
             const NchwcAct& act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
   for (int64_t kb = kb0; kb < kb1; kb += 2) {
     const bool two = kb + 1 < kb1;
-    int64_t q = p0;
-    for (; q + R <= p1; q += R) {
+    auto span = [&](int64_t q0, int64_t q1, int64_t qi0) {
       if (two)
-        pw_tile<V, R, 2>(p, x, w, bias, res, act, y, q, kb);
+        pw_span<V, R, 2>(p, x, w, bias, res, act, y, q0, q1, qi0, kb);
       else
-        pw_tile<V, R, 1>(p, x, w, bias, res, act, y, q, kb);
+        pw_span<V, R, 1>(p, x, w, bias, res, act, y, q0, q1, qi0, kb);
+    };
+    if (p.S == 1) {
+      span(p0, p1, p0);
+      continue;
     }
-    if (q < p1) {
-      const int rn = static_cast<int>(p1 - q);
-      if (two)
-        pw_tail<V, R - 1, 2>(rn, p, x, w, bias, res, act, y, q, kb);
-      else
-        pw_tail<V, R - 1, 1>(rn, p, x, w, bias, res, act, y, q, kb);
+    for (int64_t q = p0; q < p1;) {  // strided: tiles stay within an output row
+      const int64_t oy = q / p.OW, ox = q % p.OW, end = std::min(p1, (oy + 1) * p.OW);
+      span(q, end, oy * p.S * p.W + ox * p.S);
+      q = end;
     }
   }
 }

@@ -26,13 +26,16 @@ struct NchwcAct {
   float a = 0.f, b = 0.f;
 };
 
-/// Pointwise convolution of one image: C input and K output channels, HW pixels.
+/// Pointwise convolution of one image: C input and K output channels; input planes of HW pixels.
+/// S > 1 (ResNet's downsampling): output pixel (oy, ox) of an OW-wide plane of HWo pixels reads
+/// input pixel (oy*S, ox*S) of a W-wide one; S = 1: HWo = HW, pixel q reads pixel q.
 struct NchwcPwParams {
   int64_t C, K, HW;
   int L;
+  int64_t S = 1, W = 0, OW = 0, HWo = 0;
 };
-/// y's blocks [kb0, kb1), pixels [p0, p1). w: packed [ceil(K/L)][C][L] (w[(kb*C + c)*L + l] =
-/// weight of output channel kb*L + l, input c; zero past K); bias: ceil(K/L)*L floats; res:
+/// y's blocks [kb0, kb1), output pixels [p0, p1). w: packed [ceil(K/L)][C][L] (w[(kb*C + c)*L + l]
+/// = weight of output channel kb*L + l, input c; zero past K); bias: ceil(K/L)*L floats; res:
 /// a blocked tensor shaped as y, or null.
 using NchwcPwFn = void (*)(const NchwcPwParams& p, const float* x, const float* w, const float* bias,
                            const float* res, NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0,

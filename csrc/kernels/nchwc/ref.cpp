@@ -35,13 +35,14 @@ extern const int nchwc_vector_lanes = 0;
 
 void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
                      NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
-  const int64_t L = p.L;
+  const int64_t L = p.L, HWo = p.S == 1 ? p.HW : p.HWo;
   for (int64_t kb = kb0; kb < kb1; ++kb)
     for (int64_t q = p0; q < p1; ++q)
       for (int64_t l = 0; l < L; ++l) {
+        const int64_t qi = p.S == 1 ? q : (q / p.OW) * p.S * p.W + (q % p.OW) * p.S;  // the input pixel
         float acc = 0.f;
-        for (int64_t c = 0; c < p.C; ++c) acc = std::fma(w[(kb * p.C + c) * L + l], x[((c / L) * p.HW + q) * L + c % L], acc);
-        const int64_t o = (kb * p.HW + q) * L + l;
+        for (int64_t c = 0; c < p.C; ++c) acc = std::fma(w[(kb * p.C + c) * L + l], x[((c / L) * p.HW + qi) * L + c % L], acc);
+        const int64_t o = (kb * HWo + q) * L + l;
         acc = acc + bias[kb * L + l];
         if (res) acc = acc + res[o];
         y[o] = activate(acc, act);
