@@ -24,18 +24,9 @@ const kernels::Nchwc& select_nchwc(int64_t L, const char* what) {
       .fn;
 }
 
-// The activation the kernels apply as they store (none: a pass after, for the exp-based ones).
-kernels::NchwcAct fused_act(const Epilogue& e) {
-  using A = kernels::NchwcAct;
-  switch (e.act.kind) {
-    case Activation::relu: return {A::relu, 0.f, 0.f};
-    case Activation::clip: return {A::clip, e.act.alpha, e.act.beta};
-    case Activation::leaky_relu: return {A::leaky_relu, e.act.alpha, 0.f};
-    case Activation::hardsigmoid: return {A::hardsigmoid, e.act.alpha, e.act.beta};
-    case Activation::hardswish: return {A::hardswish, 0.f, 0.f};
-    default: return {};
-  }
-}
+// The activation the kernels apply as they store: the piecewise-linear ones; the exp-based ones
+// run as a pass after (identity here).
+ActivationSpec fused_act(const Epilogue& e) { return kernels::is_piecewise_linear(e.act.kind) ? e.act : ActivationSpec{}; }
 
 }  // namespace
 
@@ -128,10 +119,10 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
   const auto& k = select_nchwc(L, plan.kind == NchwcConvPlan::depthwise ? "conv2d:dw"
                                  : plan.kind == NchwcConvPlan::direct  ? "conv2d:direct"
                                                                        : "conv2d:pw");
-  const kernels::NchwcAct act = fused_act(e);
+  const ActivationSpec act = fused_act(e);
   // Activations the kernels do not apply run as a pass over each stored range (the padding
   // lanes stay finite: every activation maps 0 to a finite value).
-  const bool after = e.act.kind != Activation::identity && act.kind == kernels::NchwcAct::none;
+  const bool after = !kernels::is_piecewise_linear(e.act.kind);
   const kernels::BiasAct* epi = after ? &select_bias_act(e.act, L * p.OW) : nullptr;
   const int64_t out_plane = p.OH * p.OW * L, in_plane = p.H * p.W * L;
   const int64_t threads = get_num_threads();

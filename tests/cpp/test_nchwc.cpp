@@ -16,7 +16,6 @@
 #include "kernels/nchwc/nchwc.h"
 
 using namespace cnncore;
-using kernels::NchwcAct;
 
 namespace {
 
@@ -35,9 +34,10 @@ std::vector<float> random_vec(std::mt19937& rng, size_t n) {
   return v;
 }
 
-const NchwcAct kActs[] = {{NchwcAct::none, 0.f, 0.f},       {NchwcAct::relu, 0.f, 0.f},
-                          {NchwcAct::clip, 0.f, 6.f},        {NchwcAct::leaky_relu, 0.1f, 0.f},
-                          {NchwcAct::hardsigmoid, 0.2f, 0.5f}, {NchwcAct::hardswish, 0.f, 0.f}};
+// The activations the kernels apply as they store (the piecewise-linear ones).
+const ActivationSpec kActs[] = {{Activation::identity, 0.f, 0.f},   {Activation::relu, 0.f, 0.f},
+                                {Activation::clip, 0.f, 6.f},       {Activation::leaky_relu, 0.1f, 0.f},
+                                {Activation::hardsigmoid, 0.2f, 0.5f}, {Activation::hardswish, 0.f, 0.f}};
 
 }  // namespace
 
@@ -69,7 +69,7 @@ int main() {
           if (kb0 > kb1) std::swap(kb0, kb1);
           if (HW < 20) p0 = 0, p1 = HW;  // the whole of small planes, also the full ranges
           if (K < 20) kb0 = 0, kb1 = Kb;
-          for (const NchwcAct& act : kActs)
+          for (const ActivationSpec& act : kActs)
             for (bool with_res : {false, true}) {
               std::vector<float> want(Kb * HW * L, 7.f), got(want);
               const float* r = with_res ? res.data() : nullptr;
@@ -80,7 +80,7 @@ int main() {
               if (!ok)
                 std::fprintf(stderr, "  pointwise %s C%lld K%lld HW%lld pixels [%lld,%lld) blocks [%lld,%lld) act%d res%d\n",
                              k.name, (long long)C, (long long)K, (long long)HW, (long long)p0, (long long)p1,
-                             (long long)kb0, (long long)kb1, act.kind, with_res);
+                             (long long)kb0, (long long)kb1, static_cast<int>(act.kind), with_res);
             }
         }
 
@@ -130,7 +130,7 @@ int main() {
             x[L / 2] = NAN;
             x[x.size() - 1] = -INFINITY;
             const int64_t mid = OH / 2;
-            for (const NchwcAct& act : kActs)
+            for (const ActivationSpec& act : kActs)
               for (bool with_res : {false, true}) {
                 std::vector<float> want(OH * OW * L, 7.f), got(want);
                 const float* r = with_res ? res.data() : nullptr;
@@ -143,7 +143,7 @@ int main() {
                   std::fprintf(stderr, "  depthwise %s %lldx%lld s%lldx%lld d%lldx%lld H%lld W%lld pad%lld/%lld act%d res%d\n",
                                k.name, (long long)wn.kh, (long long)wn.kw, (long long)wn.sh, (long long)wn.sw,
                                (long long)wn.dh, (long long)wn.dw, (long long)H, (long long)W, (long long)pad,
-                               (long long)pb, act.kind, with_res);
+                               (long long)pb, static_cast<int>(act.kind), with_res);
               }
           }
 
@@ -166,7 +166,7 @@ int main() {
             auto bias = random_vec(rng, Kb * L), res = random_vec(rng, Kb * OH * OW * L);
             x[x.size() / 2] = NAN;
             const int64_t kb0 = Kb > 2 ? 1 : 0, mid = OH / 2;
-            for (const NchwcAct& act : kActs)
+            for (const ActivationSpec& act : kActs)
               for (bool with_res : {false, true}) {
                 std::vector<float> want(Kb * OH * OW * L, 7.f), got(want);
                 const float* r = with_res ? res.data() : nullptr;
@@ -179,7 +179,7 @@ int main() {
                   std::fprintf(stderr, "  direct %s C%lld %lldx%lld s%lldx%lld pad%lld K%lld H%lld W%lld act%d res%d\n",
                                k.name, (long long)d.C, (long long)d.kh, (long long)d.kw, (long long)d.sh,
                                (long long)d.sw, (long long)d.pad, (long long)K, (long long)H, (long long)W,
-                               act.kind, with_res);
+                               static_cast<int>(act.kind), with_res);
               }
           }
 

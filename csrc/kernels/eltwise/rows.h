@@ -2,8 +2,8 @@
 // The eltwise family's SIMD row kernel, written once over the float vector type VecF of
 // simd/avx2.h and simd/avx512.h: y[i] = act(x[i] + bias) for the piecewise-linear activations
 // (the reference's exact arithmetic, so every ISA gives its bits) and the exp-based ones of
-// transcendental.h. Included only by the files of this family; the anonymous namespace gives
-// each ISA its own copy.
+// transcendental.h. Included only by ISA files (this family's, and nchwc's, which applies
+// activate_vec as it stores); the anonymous namespace gives each ISA its own copy.
 #include <cstdint>
 
 #include "kernels/eltwise/eltwise.h"

@@ -10,17 +10,17 @@ namespace cnncore::kernels::avx512 {
 extern const int nchwc_vector_lanes = static_cast<int>(VecF::L);
 
 void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
-                     NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
+                     const ActivationSpec& act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
   pw_run<VecF, 14>(p, x, w, bias, res, act, y, p0, p1, kb0, kb1);
 }
 
 void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
-                     NchwcAct act, float* y, int64_t oy0, int64_t oy1) {
+                     const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1) {
   dw_run<VecF>(p, x, w, bias, res, act, y, oy0, oy1);
 }
 
 void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
-                  NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+                  const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
   direct_run<VecF, 14>(p, x, w, bias, res, act, y, oy0, oy1, kb0, kb1);
 }
 

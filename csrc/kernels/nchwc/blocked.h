@@ -5,32 +5,29 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/eltwise/rows.h"
 #include "kernels/nchwc/nchwc.h"
 
 namespace cnncore::kernels {
 namespace {
 
-// The eltwise SIMD kernels' instructions for each activation (kernels/eltwise/rows.h), so the
-// bits are the reference's; NaN propagates (it is the second operand of min / max).
+// The eltwise SIMD kernels' activation (kernels/eltwise/rows.h), so the bits are its reference's.
 template <class V>
-typename V::T nchwc_activate(typename V::T v, const NchwcAct& a) {
-  const typename V::T zero = V::set1(0.f), one = V::set1(1.f);
+typename V::T nchwc_activate(typename V::T v, const ActivationSpec& a) {
+  const typename V::T va = V::set1(a.alpha), vb = V::set1(a.beta);
   switch (a.kind) {
-    case NchwcAct::relu: return V::max(zero, v);
-    case NchwcAct::clip: return V::min(V::set1(a.b), V::max(V::set1(a.a), v));
-    case NchwcAct::leaky_relu: return V::select(V::lt(v, zero), V::mul(v, V::set1(a.a)), v);
-    case NchwcAct::hardsigmoid: return V::min(one, V::max(zero, V::add(V::mul(V::set1(a.a), v), V::set1(a.b))));
-    case NchwcAct::hardswish: {
-      const typename V::T t = V::add(V::mul(v, V::set1(1.f / 6.f)), V::set1(0.5f));
-      return V::select(V::not_le(t, zero), V::mul(v, V::min(one, t)), zero);
-    }
-    default: return v;
+    case Activation::relu: return activate_vec<V, Activation::relu>(v, va, vb);
+    case Activation::clip: return activate_vec<V, Activation::clip>(v, va, vb);
+    case Activation::leaky_relu: return activate_vec<V, Activation::leaky_relu>(v, va, vb);
+    case Activation::hardsigmoid: return activate_vec<V, Activation::hardsigmoid>(v, va, vb);
+    case Activation::hardswish: return activate_vec<V, Activation::hardswish>(v, va, vb);
+    default: return v;  // identity (the op passes no other kind)
   }
 }
 
 // + bias, + residual, the activation, store: one output vector at offset o of y (and res).
 template <class V>
-inline void nchwc_store(typename V::T acc, typename V::T vb, const float* res, const NchwcAct& act, float* y,
+inline void nchwc_store(typename V::T acc, typename V::T vb, const float* res, const ActivationSpec& act, float* y,
                         int64_t o) {
   acc = V::add(acc, vb);
   if (res) acc = V::add(acc, V::load_n(res + o, V::L));
@@ -39,7 +36,7 @@ inline void nchwc_store(typename V::T acc, typename V::T vb, const float* res, c
 
 // A register tile of R consecutive pixels from q0 on, blocks kb .. kb+NB-1 of `plane` pixels each.
 template <class V, int R, int NB>
-inline void store_tile(typename V::T (&acc)[NB][R], const float* bias, const float* res, const NchwcAct& act,
+inline void store_tile(typename V::T (&acc)[NB][R], const float* bias, const float* res, const ActivationSpec& act,
                        float* y, int64_t kb, int64_t plane, int64_t q0) {
   constexpr int64_t L = V::L;
 #pragma GCC unroll 4
@@ -57,7 +54,7 @@ inline void store_tile(typename V::T (&acc)[NB][R], const float* bias, const flo
 // qi0: the input pixel of output pixel q0; the tile's pixels are S input pixels apart (one row).
 template <class V, int R, int NB>
 void pw_tile(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
-             const NchwcAct& act, float* y, int64_t q0, int64_t qi0, int64_t kb) {
+             const ActivationSpec& act, float* y, int64_t q0, int64_t qi0, int64_t kb) {
   using T = typename V::T;
   constexpr int64_t L = V::L;
   T acc[NB][R];
@@ -87,7 +84,7 @@ void pw_tile(const NchwcPwParams& p, const float* x, const float* w, const float
 // A tile of rn < R pixels (the last of a range).
 template <class V, int R, int NB>
 void pw_tail(int rn, const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
-             const NchwcAct& act, float* y, int64_t q0, int64_t qi0, int64_t kb) {
+             const ActivationSpec& act, float* y, int64_t q0, int64_t qi0, int64_t kb) {
   if (rn == R) return pw_tile<V, R, NB>(p, x, w, bias, res, act, y, q0, qi0, kb);
   if constexpr (R > 1) pw_tail<V, R - 1, NB>(rn, p, x, w, bias, res, act, y, q0, qi0, kb);
 }
@@ -95,7 +92,7 @@ void pw_tail(int rn, const NchwcPwParams& p, const float* x, const float* w, con
 // Output pixels [q0, q1) of one output row (or any range at stride 1) in tiles of R.
 template <class V, int R, int NB>
 void pw_span(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
-             const NchwcAct& act, float* y, int64_t q0, int64_t q1, int64_t qi0, int64_t kb) {
+             const ActivationSpec& act, float* y, int64_t q0, int64_t q1, int64_t qi0, int64_t kb) {
   int64_t q = q0, qi = qi0;
   for (; q + R <= q1; q += R, qi += R * p.S) pw_tile<V, R, NB>(p, x, w, bias, res, act, y, q, qi, kb);
   if (q < q1) pw_tail<V, R - 1, NB>(static_cast<int>(q1 - q), p, x, w, bias, res, act, y, q, qi, kb);
@@ -105,7 +102,7 @@ void pw_span(const NchwcPwParams& p, const float* x, const float* w, const float
 // pixel range in tiles of R, so the pair's weights stay in L1 while the input streams.
 template <class V, int R>
 void pw_run(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
-            const NchwcAct& act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
+            const ActivationSpec& act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
   for (int64_t kb = kb0; kb < kb1; kb += 2) {
     const bool two = kb + 1 < kb1;
     auto span = [&](int64_t q0, int64_t q1, int64_t qi0) {
@@ -149,7 +146,7 @@ typename V::T dw_checked(const NchwcDwParams& p, const float* x, const float* w,
 // stride S, the weights in registers, four pixels at a time (four independent FMA chains).
 template <class V, int K, int S>
 void dw_interior(const NchwcDwParams& p, const float* x, const typename V::T* wv, typename V::T vb,
-                 const float* res, const NchwcAct& act, float* y, int64_t oy, int64_t oxa, int64_t oxb) {
+                 const float* res, const ActivationSpec& act, float* y, int64_t oy, int64_t oxa, int64_t oxb) {
   using T = typename V::T;
   constexpr int64_t L = V::L;
   const int64_t o0 = ((oy * p.sh - p.pt) * p.W - p.pl) * L;  // tap (0, 0) of column 0 (may be < 0)
@@ -179,7 +176,7 @@ void dw_interior(const NchwcDwParams& p, const float* x, const typename V::T* wv
 
 template <class V, int K, int S>
 void dw_rows(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
-             const NchwcAct& act, float* y, int64_t oy0, int64_t oy1) {
+             const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1) {
   using T = typename V::T;
   constexpr int64_t L = V::L;
   T wv[K * K];
@@ -201,7 +198,7 @@ void dw_rows(const NchwcDwParams& p, const float* x, const float* w, const float
 
 template <class V>
 void dw_run(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
-            const NchwcAct& act, float* y, int64_t oy0, int64_t oy1) {
+            const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1) {
   const bool plain = p.dh == 1 && p.dw == 1 && p.kh == p.kw && (p.sw == 1 || p.sw == 2);
   if (plain && p.kh == 3 && p.sw == 1) return dw_rows<V, 3, 1>(p, x, w, bias, res, act, y, oy0, oy1);
   if (plain && p.kh == 3 && p.sw == 2) return dw_rows<V, 3, 2>(p, x, w, bias, res, act, y, oy0, oy1);
@@ -218,7 +215,7 @@ void dw_run(const NchwcDwParams& p, const float* x, const float* w, const float*
 // One output pixel of NB blocks, taps bounds-checked (the plane's left and right borders).
 template <class V, int NB>
 void direct_pixel(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
-                  const NchwcAct& act, float* y, int64_t oy, int64_t ox, int64_t kb) {
+                  const ActivationSpec& act, float* y, int64_t oy, int64_t ox, int64_t kb) {
   using T = typename V::T;
   constexpr int64_t L = V::L;
   T acc[NB];
@@ -246,7 +243,7 @@ void direct_pixel(const NchwcDirectParams& p, const float* x, const float* w, co
 // [ky0, ky1) (the others fall outside it): each broadcast input value feeds NB blocks.
 template <class V, int R, int NB>
 void direct_tile(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
-                 const NchwcAct& act, float* y, int64_t oy, int64_t ox0, int64_t kb, int64_t ky0, int64_t ky1) {
+                 const ActivationSpec& act, float* y, int64_t oy, int64_t ox0, int64_t kb, int64_t ky0, int64_t ky1) {
   using T = typename V::T;
   constexpr int64_t L = V::L;
   T acc[NB][R];
@@ -274,7 +271,7 @@ void direct_tile(const NchwcDirectParams& p, const float* x, const float* w, con
 
 template <class V, int R, int NB>
 void direct_tail(int rn, const NchwcDirectParams& p, const float* x, const float* w, const float* bias,
-                 const float* res, const NchwcAct& act, float* y, int64_t oy, int64_t ox0, int64_t kb, int64_t ky0,
+                 const float* res, const ActivationSpec& act, float* y, int64_t oy, int64_t ox0, int64_t kb, int64_t ky0,
                  int64_t ky1) {
   if (rn == R) return direct_tile<V, R, NB>(p, x, w, bias, res, act, y, oy, ox0, kb, ky0, ky1);
   if constexpr (R > 1) direct_tail<V, R - 1, NB>(rn, p, x, w, bias, res, act, y, oy, ox0, kb, ky0, ky1);
@@ -282,7 +279,7 @@ void direct_tail(int rn, const NchwcDirectParams& p, const float* x, const float
 
 template <class V, int R, int NB>
 void direct_row(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
-                const NchwcAct& act, float* y, int64_t oy, int64_t kb, int64_t oxa, int64_t oxb) {
+                const ActivationSpec& act, float* y, int64_t oy, int64_t kb, int64_t oxa, int64_t oxb) {
   const int64_t ky0 = std::max<int64_t>(0, p.pt - oy * p.sh), ky1 = std::min(p.kh, p.H + p.pt - oy * p.sh);
   for (int64_t ox = 0; ox < oxa; ++ox) direct_pixel<V, NB>(p, x, w, bias, res, act, y, oy, ox, kb);
   int64_t ox = oxa;
@@ -294,7 +291,7 @@ void direct_row(const NchwcDirectParams& p, const float* x, const float* w, cons
 
 template <class V, int R>
 void direct_run(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
-                const NchwcAct& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+                const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
   // Columns whose window lies inside the input: ox*sw - pl >= 0 and ox*sw - pl + kw - 1 < W.
   const int64_t oxa = std::min(p.OW, (p.pl + p.sw - 1) / p.sw);
   const int64_t oxb = std::max(oxa, std::min(p.OW, p.W - p.kw + p.pl >= 0 ? (p.W - p.kw + p.pl) / p.sw + 1 : 0));

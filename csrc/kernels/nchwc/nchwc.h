@@ -13,18 +13,14 @@
 #include <cstdint>
 
 #include "core/dispatch.h"
+#include "kernels/eltwise/eltwise.h"
 
 namespace cnncore::kernels {
 
-/// The activation applied as outputs are stored, with the eltwise reference's arithmetic (the
-/// exp-based ones run as a pass after): relu max(0, v); clip min(b, max(a, v)); leaky_relu
-/// v < 0 ? a*v : v; hardsigmoid min(1, max(0, a*v + b)); hardswish v * min(1, v/6 + 1/2), 0 where
-/// that is <= 0. NaN propagates.
-struct NchwcAct {
-  enum Kind : int { none = 0, relu = 1, clip = 2, leaky_relu = 3, hardsigmoid = 4, hardswish = 5 };
-  Kind kind = none;
-  float a = 0.f, b = 0.f;
-};
+/// Every kernel applies `act` as outputs are stored: a piecewise-linear activation
+/// (is_piecewise_linear: identity, ReLU, clip / ReLU6, leaky ReLU, hardsigmoid, hardswish) with
+/// the eltwise family's arithmetic, bitwise its reference (kernels::ref::activate). The op runs
+/// the exp-based ones as a pass after.
 
 /// Pointwise convolution of one image: C input and K output channels; input planes of HW pixels.
 /// S > 1 (ResNet's downsampling): output pixel (oy, ox) of an OW-wide plane of HWo pixels reads
@@ -38,7 +34,7 @@ struct NchwcPwParams {
 /// = weight of output channel kb*L + l, input c; zero past K); bias: ceil(K/L)*L floats; res:
 /// a blocked tensor shaped as y, or null.
 using NchwcPwFn = void (*)(const NchwcPwParams& p, const float* x, const float* w, const float* bias,
-                           const float* res, NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0,
+                           const float* res, const ActivationSpec& act, float* y, int64_t p0, int64_t p1, int64_t kb0,
                            int64_t kb1);
 
 /// Depthwise convolution of one channel block's plane (any window, stride, dilation, padding).
@@ -49,7 +45,7 @@ struct NchwcDwParams {
 /// Output rows [oy0, oy1) of one block: x [H][W][L], w [kh*kw][L], bias [L], res [OH][OW][L] or
 /// null, y [OH][OW][L].
 using NchwcDwFn = void (*)(const NchwcDwParams& p, const float* x, const float* w, const float* bias,
-                           const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1);
+                           const float* res, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1);
 
 /// A convolution of few input channels (a first layer) from an NCHW image to blocked output.
 struct NchwcDirectParams {
@@ -60,7 +56,7 @@ struct NchwcDirectParams {
 /// (zero past K), bias ceil(K/L)*L floats, res blocked as y or null; sums w*x over (c, ky, kx)
 /// in order, in-range taps only, then + bias, + residual, the activation.
 using NchwcDirectFn = void (*)(const NchwcDirectParams& p, const float* x, const float* w, const float* bias,
-                               const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,
+                               const float* res, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,
                                int64_t kb1);
 
 /// Global average pool of one block of one image: y[l] = mean of lane l over the HW pixels, for
@@ -87,14 +83,14 @@ struct Nchwc {
 #define CNNCORE_KERNEL(ns, isa)                                                                        \
   namespace ns {                                                                                       \
   void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, const float* bias,     \
-                       const float* res, NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0, \
+                       const float* res, const ActivationSpec& act, float* y, int64_t p0, int64_t p1, int64_t kb0, \
                        int64_t kb1);                                                                   \
   void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, const float* bias,     \
-                       const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1);           \
+                       const float* res, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1);           \
   void nchwc_to_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1); \
   void nchwc_from_blocked(const float* x, int64_t C, int64_t HW, int L, float* y, int64_t cb, int64_t p0, int64_t p1); \
   void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias,     \
-                    const float* res, NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,     \
+                    const float* res, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,     \
                     int64_t kb1);                                                                        \
   void nchwc_global_avg_pool(const float* x, int64_t HW, int L, int64_t nch, float* y);               \
   void nchwc_scale(const float* x, const float* s, int64_t HW, int L, float* y);                      \

@@ -8,33 +8,12 @@
 namespace cnncore::kernels::ref {
 namespace {
 
-// As the eltwise reference (kernels/eltwise/ref.cpp): NaN propagates.
-float activate(float v, const NchwcAct& a) {
-  switch (a.kind) {
-    case NchwcAct::relu: return v < 0.f ? 0.f : v;
-    case NchwcAct::clip: {
-      const float t = v < a.a ? a.a : v;
-      return t > a.b ? a.b : t;
-    }
-    case NchwcAct::leaky_relu: return v < 0.f ? a.a * v : v;
-    case NchwcAct::hardsigmoid: {
-      const float t = a.a * v + a.b;
-      return t < 0.f ? 0.f : (t > 1.f ? 1.f : t);
-    }
-    case NchwcAct::hardswish: {
-      const float t = v * (1.f / 6.f) + 0.5f;
-      return t <= 0.f ? 0.f : v * (t > 1.f ? 1.f : t);
-    }
-    default: return v;
-  }
-}
-
 }  // namespace
 
 extern const int nchwc_vector_lanes = 0;
 
 void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
-                     NchwcAct act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
+                     const ActivationSpec& act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
   const int64_t L = p.L, HWo = p.S == 1 ? p.HW : p.HWo;
   for (int64_t kb = kb0; kb < kb1; ++kb)
     for (int64_t q = p0; q < p1; ++q)
@@ -50,7 +29,7 @@ void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, con
 }
 
 void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
-                     NchwcAct act, float* y, int64_t oy0, int64_t oy1) {
+                     const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1) {
   const int64_t L = p.L;
   for (int64_t oy = oy0; oy < oy1; ++oy)
     for (int64_t ox = 0; ox < p.OW; ++ox)
@@ -73,7 +52,7 @@ void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, con
 }
 
 void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
-                  NchwcAct act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+                  const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
   const int64_t L = p.L;
   for (int64_t kb = kb0; kb < kb1; ++kb)
     for (int64_t oy = oy0; oy < oy1; ++oy)
