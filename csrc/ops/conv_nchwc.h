@@ -25,7 +25,8 @@ struct NchwcConvPlan {
 /// group, undilated: a first layer). Throws Unsupported for other problems.
 NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bias, const Conv2dOptions& o,
                                 int64_t L);
-/// Whether plan_conv2d_nchwc takes this NCHW problem with a blocked input.
+/// Whether this NCHW problem is depthwise or pointwise (1x1 unpadded, equal strides), which the
+/// blocked kernels run with a blocked input.
 bool nchwc_conv_supported(const ConvPlan& plan);
 /// Whether it takes it with the input left NCHW (direct).
 bool nchwc_direct_supported(const ConvPlan& plan);
