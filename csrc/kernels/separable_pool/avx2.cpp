@@ -7,6 +7,11 @@
 namespace cnncore::kernels::avx2 {
 namespace {
 
+// 64-bit lanes 0, 2, 1, 3: after a per-128-bit shuffle of a and b, a's picks then b's.
+inline __m256 lanes_0213(__m256 v) {
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
 struct V256 {
   using T = __m256;
   static constexpr int64_t L = 8;
@@ -21,6 +26,26 @@ struct V256 {
     else
       _mm256_maskstore_ps(p, tail_mask(n), v);
   }
+  static T set1(float v) { return _mm256_set1_ps(v); }
+  static T load_or(const float* p, int64_t n, T fill) {
+    if (n >= 8) return _mm256_loadu_ps(p);
+    const __m256i m = tail_mask(n);
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+  }
+  static T even(T a, T b) { return lanes_0213(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))); }
+  static T odd(T a, T b) { return lanes_0213(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))); }
+  static T shift_in(T cur, T prev) {  // prev's last lane, then cur's first 7
+    const __m256i t = _mm256_castps_si256(_mm256_permute2f128_ps(prev, cur, 0x21));
+    return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(cur), t, 12));
+  }
+  static T shift_next(T cur, T next) {  // cur's last 7 lanes, then next's first
+    const __m256i t = _mm256_castps_si256(_mm256_permute2f128_ps(cur, next, 0x21));
+    return _mm256_castsi256_ps(_mm256_alignr_epi8(t, _mm256_castps_si256(cur), 4));
+  }
+  using M = __m256;
+  static M no_nan() { return _mm256_setzero_ps(); }
+  static M add_nan(M m, T a, T b) { return _mm256_or_ps(m, _mm256_cmp_ps(a, b, _CMP_UNORD_Q)); }
+  static bool any_nan(M m) { return _mm256_movemask_ps(m) != 0; }
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
   static T div(T a, float s) { return _mm256_div_ps(a, _mm256_set1_ps(s)); }

@@ -24,6 +24,20 @@ struct V512 {
   static T odd(T a, T b) {
     return _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
   }
+  static T set1(float v) { return _mm512_set1_ps(v); }
+  static T load_or(const float* p, int64_t n, T fill) {
+    return n >= 16 ? _mm512_loadu_ps(p) : _mm512_mask_loadu_ps(fill, tail_mask(n), p);
+  }
+  static T shift_in(T cur, T prev) {  // prev's last lane, then cur's first 15
+    return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(cur), _mm512_castps_si512(prev), 15));
+  }
+  static T shift_next(T cur, T next) {  // cur's last 15 lanes, then next's first
+    return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(cur), 1));
+  }
+  using M = __mmask16;
+  static M no_nan() { return 0; }
+  static M add_nan(M m, T a, T b) { return _kor_mask16(m, _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q)); }
+  static bool any_nan(M m) { return m != 0; }
   static T max(T a, T b) { return _mm512_max_ps(a, b); }
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
   static T div(T a, float s) { return _mm512_div_ps(a, _mm512_set1_ps(s)); }

@@ -16,6 +16,16 @@ struct Scalar {
   static T load_s(const float* p, int64_t) { return *p; }
   static void store(float* p, T v) { *p = v; }
   static void store_n(float* p, T v, int64_t) { *p = v; }
+  static T set1(float v) { return v; }
+  static T load_or(const float* p, int64_t n, T fill) { return n >= 1 ? *p : fill; }
+  static T even(T a, T) { return a; }  // one lane: a holds the even column, b the odd one
+  static T odd(T, T b) { return b; }
+  static T shift_in(T, T prev) { return prev; }
+  static T shift_next(T, T next) { return next; }
+  using M = bool;
+  static M no_nan() { return false; }
+  static M add_nan(M m, T a, T b) { return m || std::isnan(a) || std::isnan(b); }
+  static bool any_nan(M m) { return m; }
   static T max(T a, T b) { return b > a ? b : a; }
   static T add(T a, T b) { return a + b; }
   static T div(T a, float s) { return a / s; }

@@ -13,6 +13,10 @@
 // p[0..n) holds a NaN (checked once per plane), and kSplitStride2: whether stride-2 rows are
 // stored split by parity (then even(a, b) / odd(a, b): the even / odd lanes of the 2L floats
 // a, b), which pays where a cross-lane shuffle per tap costs more than two per column pair.
+// For max_rows_s2 also: set1(v), load_or(p, n, fill) (load_n with lanes from n on = fill),
+// even / odd, shift_in(cur, prev) (prev's last lane, then cur's first L-1), shift_next(cur, next)
+// (cur's last L-1 lanes, then next's first), and a NaN flag M: no_nan(), add_nan(m, a, b) (m, or
+// a NaN in a or b), any_nan(m).
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -161,6 +165,72 @@ bool pool_rows(const PoolParams& p, const float* x, float* y, float* scratch) {
   return true;
 }
 
+// Max pooling at stride 2 along W with a window of 2 or 3 columns starting PL in {0, 1} to the
+// left (dilation 1): the common 3x3 / 2x2 stride-2 pools, held in registers. Per output row and
+// block of L outputs, the window rows' maxima over the 2L input columns the block starts on split
+// into E (even columns) and O (odd); lane i's window column 2i - PL + c is then O of lane i-1
+// (c = -1, from the block before), E (c = 0), O (c = 1) or E of lane i+1 (c = 2, from the block
+// after, so the block is stored one step late). Columns past the row load as -inf, which never
+// wins. Any window height and row dilation. NaN never reaches a max: every loaded pair is
+// tested, and false sends the plane to the reference. No scratch row and no separate NaN pass.
+template <class V, int KW, int PL>
+bool max_rows_s2(const PoolParams& p, const float* x, float* y) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  constexpr bool kNext = PL == 0 && KW == 3;  // lane i also reads E of lane i+1
+  const T lowest = V::set1(kLowest);
+  typename V::M nan = V::no_nan();
+  const int64_t blocks = (p.OW + L - 1) / L;
+  for (int64_t oy = 0; oy < p.OH; ++oy) {
+    const int64_t top = oy * p.sh - p.pt;
+    int64_t k0 = 0, k1 = p.kh;  // taps whose row lies in [0, H)
+    while (k0 < k1 && top + k0 * p.dh < 0) ++k0;
+    while (k1 > k0 && top + (k1 - 1) * p.dh >= p.H) --k1;
+    float* yr = y + oy * p.OW;
+    if (k0 == k1) {
+      std::fill(yr, yr + p.OW, kLowest);
+      continue;
+    }
+    const float* r0 = x + (top + k0 * p.dh) * p.W;
+    const int64_t step = p.dh * p.W;
+    // E and O of block j: columns [2Lj, 2Lj + 2L), those past the row -inf.
+    auto columns = [&](int64_t j, T& e, T& o) {
+      const int64_t ix = 2 * L * j, n = p.W - ix;
+      T a = V::load_or(r0 + ix, n, lowest), b = V::load_or(r0 + ix + L, n - L, lowest);
+      nan = V::add_nan(nan, a, b);
+      for (int64_t k = 1; k < k1 - k0; ++k) {
+        const T a1 = V::load_or(r0 + k * step + ix, n, lowest), b1 = V::load_or(r0 + k * step + ix + L, n - L, lowest);
+        nan = V::add_nan(nan, a1, b1);
+        a = V::max(a, a1);
+        b = V::max(b, b1);
+      }
+      e = V::even(a, b);
+      o = V::odd(a, b);
+    };
+    T pe = lowest, po = lowest;  // the block before's E and O (-inf before the row)
+    for (int64_t j = 0; j < blocks; ++j) {
+      T e, o;
+      columns(j, e, o);
+      if constexpr (kNext) {
+        if (j > 0) V::store(yr + (j - 1) * L, V::max(V::max(pe, po), V::shift_next(pe, e)));
+      } else {
+        T m = PL == 1 ? V::max(V::shift_in(o, po), e) : V::max(e, o);
+        if constexpr (KW == 3) m = V::max(m, o);
+        V::store_n(yr + j * L, m, std::min(L, p.OW - j * L));
+      }
+      pe = e;
+      po = o;
+    }
+    if constexpr (kNext) {  // the last block, whose next E lies past the outputs
+      T e = lowest, o;
+      if (2 * L * blocks < p.W) columns(blocks, e, o);
+      const int64_t j = blocks - 1;
+      V::store_n(yr + j * L, V::max(V::max(pe, po), V::shift_next(pe, e)), std::min(L, p.OW - j * L));
+    }
+  }
+  return !V::any_nan(nan);
+}
+
 template <class V, bool AVG>
 bool pool_separable(const PoolParams& p, const float* x, float* y, float* scratch) {
   const bool dense = p.dw == 1;
@@ -172,6 +242,10 @@ bool pool_separable(const PoolParams& p, const float* x, float* y, float* scratc
 
 template <class V>
 bool maxpool_separable(const PoolParams& p, const float* x, float* y, float* scratch) {
+  if (p.sw == 2 && p.dw == 1 && (p.kw == 2 || p.kw == 3) && (p.pl == 0 || p.pl == 1)) {
+    if (p.kw == 3) return p.pl ? max_rows_s2<V, 3, 1>(p, x, y) : max_rows_s2<V, 3, 0>(p, x, y);
+    return p.pl ? max_rows_s2<V, 2, 1>(p, x, y) : max_rows_s2<V, 2, 0>(p, x, y);
+  }
   return !V::has_nan(x, p.H * p.W) && pool_separable<V, false>(p, x, y, scratch);
 }
 
