@@ -8,7 +8,6 @@
 #include "ops/conv_gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -321,6 +320,11 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
       }
     });
 
+  // A 1x1's whole B panels are X's rows as they are (the microkernel takes their stride): no
+  // copy, only the ragged last panel is packed. Measured in-process against packing every panel:
+  // 0.94-0.99x the time on ResNet/GoogLeNet 1x1 shapes at 1 and 2 threads, except 1024->256 at
+  // 14x14 on one thread (1.05-1.10x).
+  const bool in_place = !shifted;
   const int64_t work = std::min(mb, M) * std::min(nb, N) * K;
   core::parallel_for(tasks, grain(work), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> buf;
@@ -343,7 +347,8 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
           bpanels = bsh + (((img * p.groups + g) * nchunks + c) * npanels + n0 / nr) * slot;
           bstep = slot;
         } else {
-          for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp) pack(xg, k0, kc_len, j0, buf.data() + jp * kc_len * nr);
+          for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp)
+            if (!(in_place && j0 + nr <= n1)) pack(xg, k0, kc_len, j0, buf.data() + jp * kc_len * nr);
         }
         const bool last = k0 + kc_len == K;
         auto tile = [&](int64_t i0, int64_t j0, int64_t jp) {
@@ -351,7 +356,9 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
           const int64_t oc0 = g * M + i0;
           ep.bias = b ? b + oc0 : nullptr;
           ep.res = e.residual ? e.residual + (img * p.K + oc0) * OHW + j0 : nullptr;
-          pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), bpanels + jp * bstep, ct + (i0 - m0) * ldc + (j0 - n0), ldc,
+          const bool whole = in_place && j0 + nr <= n1;  // X's rows themselves, stride OHW
+          pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), whole ? xg + k0 * OHW + j0 : bpanels + jp * bstep,
+                     whole ? OHW : nr, ct + (i0 - m0) * ldc + (j0 - n0), ldc,
                      static_cast<int>(std::min<int64_t>(mr, m1 - i0)), static_cast<int>(std::min<int64_t>(nr, n1 - j0)),
                      c > 0, fuse && last ? &ep : nullptr);
         };

@@ -140,7 +140,7 @@ void run_conv_transpose_gemm(const ConvPlan& plan, const PackedConv& pw, const f
                             bbuf.data() + jj * kc_len);
           for (int64_t i0 = r0; i0 < r1; i0 += mr)
             for (int64_t jj = 0; jj < n; jj += nr)
-              pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), bbuf.data() + jj * kc_len, cols.data() + (i0 - r0) * nb + jj,
+              pw.uk->run(kc_len, pw.panel(g, c, i0 / mr), bbuf.data() + jj * kc_len, nr, cols.data() + (i0 - r0) * nb + jj,
                          nb, static_cast<int>(std::min<int64_t>(mr, r1 - i0)),
                          static_cast<int>(std::min<int64_t>(nr, n - jj)), c > 0, nullptr);
         }

@@ -102,7 +102,7 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
             kernels::pack_a(x, K, r0, m, k0, std::min(kKc, K - k0), mr, abuf.data() + k0 * mr);
           for (int64_t j0 = n0; j0 < n1; j0 += nr)
             for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c)
-              pw.uk->run(std::min(kKc, K - k0), abuf.data() + k0 * mr, pw.panel(j0 / nr, c), y + r0 * N + j0, N, m,
+              pw.uk->run(std::min(kKc, K - k0), abuf.data() + k0 * mr, pw.panel(j0 / nr, c), nr, y + r0 * N + j0, N, m,
                          static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0, nullptr);
         }
       } else {
@@ -114,7 +114,7 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
           for (int64_t j0 = n0; j0 < n1; j0 += nr) {
             const float* bp = pw.panel(j0 / nr, c);
             for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
-              pw.uk->run(kc_len, abuf.data() + ip * kc_len * mr, bp, y + i0 * N + j0, N,
+              pw.uk->run(kc_len, abuf.data() + ip * kc_len * mr, bp, nr, y + i0 * N + j0, N,
                          static_cast<int>(std::min<int64_t>(mr, r1 - i0)),
                          static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0, nullptr);
           }

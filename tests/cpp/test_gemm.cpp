@@ -32,7 +32,7 @@ int main() {
           for (int accumulate = 0; accumulate < 2; ++accumulate) {
             const int64_t ldc = uk.nr + 3;
             std::vector<float> C(uk.mr * ldc, 0.5f);
-            uk.run(K, ap.data(), bp.data(), C.data(), ldc, m, n, accumulate != 0, nullptr);
+            uk.run(K, ap.data(), bp.data(), uk.nr, C.data(), ldc, m, n, accumulate != 0, nullptr);
             bool ok = true;
             for (int i = 0; i < uk.mr; ++i)
               for (int64_t j = 0; j < ldc; ++j) {
@@ -55,11 +55,21 @@ int main() {
             // a narrow tile (the half path, n <= nr/2, and the column tails) gives the full-width
             // tile's columns, bitwise
             std::vector<float> C3(uk.mr * ldc, 0.5f);
-            uk.run(K, ap.data(), bp.data(), C3.data(), ldc, m, uk.nr, accumulate != 0, nullptr);
+            uk.run(K, ap.data(), bp.data(), uk.nr, C3.data(), ldc, m, uk.nr, accumulate != 0, nullptr);
             bool same = true;
             for (int i = 0; i < m; ++i)
               for (int j = 0; j < n; ++j) same = same && C3[i * ldc + j] == C[i * ldc + j];
             CHECK(same);
+            // B read in place (row stride wider than NR, as a 1x1 convolution's input rows):
+            // bitwise the packed panel's full-width tile
+            if (n == uk.nr) {
+              const int64_t ldb = uk.nr + 5;
+              std::vector<float> Bw(K * ldb, NAN), C4(uk.mr * ldc, 0.5f);
+              for (int64_t p = 0; p < K; ++p)
+                for (int j = 0; j < uk.nr; ++j) Bw[p * ldb + j] = B[p * uk.nr + j];
+              uk.run(K, ap.data(), Bw.data(), ldb, C4.data(), ldc, m, uk.nr, accumulate != 0, nullptr);
+              CHECK(C4 == C3);
+            }
           }
         }
       }
@@ -90,8 +100,8 @@ int main() {
           ep.lo = -0.25f;
           ep.hi = 0.5f;
           std::vector<float> got(uk.mr * ldc, 0.5f), want(got);
-          uk.run(K, ap.data(), bp.data(), got.data(), ldc, uk.mr, n, true, &ep);
-          uk.run(K, ap.data(), bp.data(), want.data(), ldc, uk.mr, n, true, nullptr);
+          uk.run(K, ap.data(), bp.data(), uk.nr, got.data(), ldc, uk.mr, n, true, &ep);
+          uk.run(K, ap.data(), bp.data(), uk.nr, want.data(), ldc, uk.mr, n, true, nullptr);
           bool ok = true;
           for (int i = 0; i < uk.mr; ++i)
             for (int64_t j = 0; j < ldc; ++j) {
@@ -125,7 +135,7 @@ int main() {
             for (int64_t p = 0; p < K; ++p) ap[p * uk.mr] = x[p];
             std::vector<float> want(np * uk.nr + 3, 0.25f), got(want);
             for (int q = 0; q < np; ++q)
-              uk.run(K, ap.data(), b.data() + q * ldp, want.data() + q * uk.nr, 0, 1, q == np - 1 ? n_last : uk.nr,
+              uk.run(K, ap.data(), b.data() + q * ldp, uk.nr, want.data() + q * uk.nr, 0, 1, q == np - 1 ? n_last : uk.nr,
                      accumulate != 0, nullptr);
             uk.gemv(K, x.data(), b.data(), ldp, np, got.data(), n_last, accumulate != 0);
             CHECK(got == want);

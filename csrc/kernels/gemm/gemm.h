@@ -23,10 +23,11 @@ struct TileEpilogue {
 
 struct GemmUkernel {
   int mr, nr;
-  /// C[i*ldc + j] = (accumulate ? C : 0) + sum_k a[k*MR + i] * b[k*NR + j], i < m, j < n, then
-  /// the epilogue `ep` when given.
-  void (*run)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
-              const TileEpilogue* ep);
+  /// C[i*ldc + j] = (accumulate ? C : 0) + sum_k a[k*MR + i] * b[k*ldb + j], i < m, j < n, then
+  /// the epilogue `ep` when given. ldb is NR for a packed panel; a wider stride reads B in place
+  /// (a 1x1 convolution's input rows), which needs n == NR: all NR columns of a row are read.
+  void (*run)(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int m, int n,
+              bool accumulate, const TileEpilogue* ep);
   /// The same with A row-major (a[i*lda + k]) instead of packed; rows i >= m are not read.
   void (*run_rows)(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
                    bool accumulate);

@@ -6,12 +6,12 @@ namespace {
 constexpr int MR = 4, NR = 8;
 
 // A element (i, p) at a[i*si + p*sp]: packed (1, MR) or row-major (lda, 1).
-void run_any(int64_t k, const float* a, int64_t si, int64_t sp, const float* b, float* c, int64_t ldc, int m, int n,
-             bool accumulate, const TileEpilogue* ep = nullptr) {
+void run_any(int64_t k, const float* a, int64_t si, int64_t sp, const float* b, int64_t ldb, float* c, int64_t ldc,
+             int m, int n, bool accumulate, const TileEpilogue* ep = nullptr) {
   float acc[MR][NR] = {};
   for (int64_t p = 0; p < k; ++p)
     for (int i = 0; i < m; ++i)
-      for (int j = 0; j < NR; ++j) acc[i][j] += a[i * si + p * sp] * b[p * NR + j];
+      for (int j = 0; j < NR; ++j) acc[i][j] += a[i * si + p * sp] * b[p * ldb + j];
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {
       float v = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
@@ -28,19 +28,19 @@ void run_any(int64_t k, const float* a, int64_t si, int64_t sp, const float* b, 
     }
 }
 
-void run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
+void run(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int m, int n, bool accumulate,
          const TileEpilogue* ep) {
-  run_any(k, a, 1, MR, b, c, ldc, m, n, accumulate, ep);
+  run_any(k, a, 1, MR, b, ldb, c, ldc, m, n, accumulate, ep);
 }
 
 void run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
               bool accumulate) {
-  run_any(k, a, lda, 1, b, c, ldc, m, n, accumulate);
+  run_any(k, a, lda, 1, b, NR, c, ldc, m, n, accumulate);
 }
 
 void gemv(int64_t k, const float* x, const float* b, int64_t ldp, int np, float* y, int n_last, bool accumulate) {
   for (int q = 0; q < np; ++q)
-    run_any(k, x, 0, 1, b + q * ldp, y + q * NR, 0, 1, q == np - 1 ? n_last : NR, accumulate);
+    run_any(k, x, 0, 1, b + q * ldp, NR, y + q * NR, 0, 1, q == np - 1 ? n_last : NR, accumulate);
 }
 }  // namespace
 

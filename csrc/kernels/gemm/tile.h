@@ -86,8 +86,8 @@ inline void store_col(float* c, int64_t ldc, __m256 v, int m, bool accumulate, c
 // a 7x7 plane's 49 = 32 + 16 + 1 columns cost 32 + 16 + 1, not 32 + 32 (AVX-512). Every
 // element's chain of FMAs is the same in all three forms, so the sums are bitwise equal.
 template <class V, bool kRows, int kVec, int kTail = 0>
-inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
-                     bool accumulate, const TileEpilogue* ep) {
+inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int m,
+                     int n, bool accumulate, const TileEpilogue* ep) {
   static_assert(!kRows || kTail == 0, "column tails read the packed A panel");
   using T = typename V::T;
   constexpr int MR = V::MR, L = V::kLanes, NR = 2 * L;
@@ -104,7 +104,7 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, flo
     const float* ap = a + p * MR;
     if (!kRows) _mm_prefetch(reinterpret_cast<const char*>(ap + 16 * MR), _MM_HINT_T0);  // A streams from memory in late layers
     if (kVec > 0) {
-      const T b0 = V::loadu(b + p * NR), b1 = kVec == 1 ? b0 : V::loadu(b + p * NR + L);
+      const T b0 = V::loadu(b + p * ldb), b1 = kVec == 1 ? b0 : V::loadu(b + p * ldb + L);
 #pragma GCC unroll 8
       for (int i = 0; i < MR; ++i) {
         const T ai = V::bcast(kRows ? ar[i] + p : ap + i);
@@ -116,7 +116,7 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, flo
       const __m256 acol = V::col_a(ap);
 #pragma GCC unroll 4
       for (int t = 0; t < kTail; ++t)
-        tail[t] = _mm256_fmadd_ps(acol, _mm256_broadcast_ss(b + p * NR + L * kVec + t), tail[t]);
+        tail[t] = _mm256_fmadd_ps(acol, _mm256_broadcast_ss(b + p * ldb + L * kVec + t), tail[t]);
     }
   }
   if (kVec > 0) {
@@ -136,28 +136,29 @@ template <class V, int kVec>
 inline void run_tail(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
                      const TileEpilogue* ep) {
   switch (n - V::kLanes * kVec) {
-    case 1: return run_impl<V, false, kVec, 1>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
-    case 2: return run_impl<V, false, kVec, 2>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
-    case 3: return run_impl<V, false, kVec, 3>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
-    default: return run_impl<V, false, kVec, 4>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+    case 1: return run_impl<V, false, kVec, 1>(k, a, 0, b, V::kLanes * 2, c, ldc, m, n, accumulate, ep);
+    case 2: return run_impl<V, false, kVec, 2>(k, a, 0, b, V::kLanes * 2, c, ldc, m, n, accumulate, ep);
+    case 3: return run_impl<V, false, kVec, 3>(k, a, 0, b, V::kLanes * 2, c, ldc, m, n, accumulate, ep);
+    default: return run_impl<V, false, kVec, 4>(k, a, 0, b, V::kLanes * 2, c, ldc, m, n, accumulate, ep);
   }
 }
 
+// Narrow tiles (packed panels only: n < NR never reads B in place) take the half and column forms.
 template <class V>
-void gemm_run(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
-              const TileEpilogue* ep) {
+void gemm_run(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int m, int n,
+              bool accumulate, const TileEpilogue* ep) {
   constexpr int L = V::kLanes;
   if (n <= 4) return run_tail<V, 0>(k, a, b, c, ldc, m, n, accumulate, ep);
-  if (n <= L) return run_impl<V, false, 1>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+  if (n <= L) return run_impl<V, false, 1>(k, a, 0, b, ldb, c, ldc, m, n, accumulate, ep);
   if (n <= L + 4) return run_tail<V, 1>(k, a, b, c, ldc, m, n, accumulate, ep);
-  run_impl<V, false, 2>(k, a, 0, b, c, ldc, m, n, accumulate, ep);
+  run_impl<V, false, 2>(k, a, 0, b, ldb, c, ldc, m, n, accumulate, ep);
 }
 
 template <class V>
 void gemm_run_rows(int64_t k, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int m, int n,
                    bool accumulate) {
-  if (n <= V::kLanes) return run_impl<V, true, 1>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
-  run_impl<V, true, 2>(k, a, lda, b, c, ldc, m, n, accumulate, nullptr);
+  if (n <= V::kLanes) return run_impl<V, true, 1>(k, a, lda, b, 2 * V::kLanes, c, ldc, m, n, accumulate, nullptr);
+  run_impl<V, true, 2>(k, a, lda, b, 2 * V::kLanes, c, ldc, m, n, accumulate, nullptr);
 }
 
 // np panels at once: 2*np independent FMA chains hide the FMA latency that one row of the
