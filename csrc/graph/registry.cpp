@@ -170,7 +170,7 @@ CompiledNode conv2d_nchwc(const CompileCtx& c) {
   const auto& p = plan.conv.p;
   if (plan.kind == ops::NchwcConvPlan::winograd) {  // the Winograd op, reading and writing blocks
     const auto wpack = packed_conv(c, plan.conv);
-    if (c.pack && (!wpack || !wpack->wk || wpack->wk->lanes != plan.L))
+    if (c.pack && (!wpack || !wpack->wk || wpack->wk->lanes != plan.L || wpack->s2d))
       throw Unsupported("conv2d: a blocked Winograd convolution needs constant weights and the ISA of its layout");
     return {plan.out, plan.conv.N * p.K * p.OH * p.OW * p.C * p.kh * p.kw,
             [plan, e0, res, wpack](const float* const* in, float* out) {

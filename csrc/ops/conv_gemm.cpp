@@ -158,6 +158,10 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
     pack_winograd(plan, w, *pw);
     return pw;
   }
+  if (choose_s2d_winograd(plan, once)) {
+    pack_s2d_winograd(plan, w, *pw);
+    return pw;
+  }
   pw->groups = p.groups;
   pw->transposed = plan.transposed;
   const int64_t taps = p.kh * p.kw;
@@ -189,7 +193,7 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
 
 void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
                    const Epilogue& e) {
-  if (pw.wk) return run_conv_winograd(plan, pw, x, b, y, e);
+  if (pw.wk) return pw.s2d ? run_conv_s2d_winograd(plan, pw, x, b, y, e) : run_conv_winograd(plan, pw, x, b, y, e);
   if (pw.transposed) return run_conv_transpose_gemm(plan, pw, x, b, y, e);
   const auto& p = plan.p;
   const int mr = pw.uk->mr, nr = pw.uk->nr;

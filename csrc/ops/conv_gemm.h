@@ -19,6 +19,8 @@ struct PackedConv {
   /// K = C/groups.
   bool transposed = false;
   int64_t groups = 1, M = 0, K = 0, kc = 0;  // per group: M output channels, K = C/groups*kh*kw
+  /// With `wk`: the stride folded into channels first (space to depth, conv_winograd.cpp), or 0.
+  int64_t s2d = 0;
   std::shared_ptr<float> data;
   /// Layout: group, then chunk, then M panel; a chunk of every panel holds kc_len * MR floats.
   /// Inline: it is called once per microkernel call.
@@ -64,5 +66,13 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
                        const Epilogue& e, bool blocked = false);
 /// Whether choose_winograd picks Winograd for this problem in a compiled model, without logging.
 bool winograd_chosen(const ConvPlan& plan);
+/// Space to depth first: whether a stride-s convolution with a filter of 2s < k <= 3s runs as
+/// the stride-1 3x3 convolution over s*s times the channels (s2d_plan) by Winograd; logged.
+bool choose_s2d_winograd(const ConvPlan& plan, bool once);
+ConvPlan s2d_plan(const ConvPlan& plan);
+/// Winograd filters of the folded problem, with pw.s2d set; run by run_conv_s2d_winograd.
+void pack_s2d_winograd(const ConvPlan& plan, const float* w, PackedConv& pw);
+void run_conv_s2d_winograd(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
+                           const Epilogue& e);
 
 }  // namespace cnncore::ops

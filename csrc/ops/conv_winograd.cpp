@@ -290,4 +290,93 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
   }
 }
 
+
+// ------------------------------------------------------------ strided: space to depth first
+// A stride-s convolution whose filter spans 2s < k <= 3s (AlexNet's 11x11 at stride 4) is a
+// stride-1 3x3 convolution over s*s times the channels: folded channel (c, ry, rx) is the phase
+// of zero-padded plane c at rows i*s + ry, columns j*s + rx, and its tap (ty, tx) is tap
+// (ty*s + ry, tx*s + rx) of the filter (zero past k). Winograd F(4x4,3x3) then does 2.25*s*s
+// multiplies per output and channel pair where the GEMM does k*k (AlexNet conv1: 36 against 121).
+
+namespace {
+bool s2d_fits(const ConvPlan& plan) {
+  const auto& p = plan.p;
+  const int64_t s = p.sh;
+  return !plan.transposed && p.groups == 1 && s >= 2 && p.sw == s && p.dh == 1 && p.dw == 1 && p.kh == p.kw &&
+         2 * s < p.kh && p.kh <= 3 * s;
+}
+}  // namespace
+
+ConvPlan s2d_plan(const ConvPlan& plan) {
+  ConvPlan f = plan;  // same batch, output channels, output size
+  auto& q = f.p;
+  const int64_t s = plan.p.sh;
+  q.C = plan.p.C * s * s;
+  q.H = plan.p.OH + 2;
+  q.W = plan.p.OW + 2;
+  q.kh = q.kw = 3;
+  q.sh = q.sw = 1;
+  q.pt = q.pl = 0;
+  return f;
+}
+
+bool choose_s2d_winograd(const ConvPlan& plan, bool once) {
+  if (!s2d_fits(plan)) return false;
+  const ConvPlan f = s2d_plan(plan);
+  const bool use = choose(f, once, false);
+  if (core::verbose("dispatch")) {
+    const auto& p = plan.p;
+    core::log_line("dispatch conv-algo conv2d:n" + str(plan.N) + "ic" + str(p.C) + "ih" + str(p.H) + "iw" + str(p.W) +
+                   "_oc" + str(p.K) + "_" + str(p.kh) + "x" + str(p.kw) + "s" + str(p.sh) + " -> " +
+                   (use ? "space-to-depth (" + str(f.p.C) + " channels at stride 1), then winograd F(4x4,3x3)"
+                        : std::string("gemm (its space-to-depth 3x3, ") + describe(f) + ", would not take Winograd)"));
+  }
+  return use;
+}
+
+void pack_s2d_winograd(const ConvPlan& plan, const float* w, PackedConv& pw) {
+  const auto& p = plan.p;
+  const int64_t s = p.sh, k = p.kh, Cf = p.C * s * s;
+  std::vector<float> wf(static_cast<size_t>(p.K * Cf * 9), 0.f);
+  for (int64_t oc = 0; oc < p.K; ++oc)
+    for (int64_t c = 0; c < p.C; ++c)
+      for (int64_t ky = 0; ky < k; ++ky)
+        for (int64_t kx = 0; kx < k; ++kx) {
+          const int64_t cf = (c * s + ky % s) * s + kx % s;
+          wf[static_cast<size_t>(((oc * Cf + cf) * 3 + ky / s) * 3 + kx / s)] = w[((oc * p.C + c) * k + ky) * k + kx];
+        }
+  pack_winograd(s2d_plan(plan), wf.data(), pw);
+  pw.s2d = s;
+}
+
+void run_conv_s2d_winograd(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
+                           const Epilogue& e) {
+  const auto& p = plan.p;
+  const ConvPlan f = s2d_plan(plan);
+  const int64_t s = p.sh, Cf = f.p.C, Hf = f.p.H, Wf = f.p.W;
+  thread_local std::vector<float> folded;  // the caller's; workers use the pointer
+  folded.resize(static_cast<size_t>(plan.N * Cf * Hf * Wf));
+  float* const xf = folded.data();
+  // One task per folded row: row i of phase (ry, rx) of plane c is padded row i*s + ry, every
+  // s-th column from rx.
+  core::parallel_for(plan.N * Cf * Hf, grain(Wf * 4), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t i = r % Hf, cf = (r / Hf) % Cf, n = r / (Hf * Cf);
+      const int64_t c = cf / (s * s), ry = cf / s % s, rx = cf % s, iy = i * s + ry - p.pt;
+      float* dst = xf + r * Wf;
+      if (iy < 0 || iy >= p.H) {
+        std::fill(dst, dst + Wf, 0.f);
+        continue;
+      }
+      const float* src = x + ((n * p.C + c) * p.H + iy) * p.W;
+      for (int64_t j = 0; j < Wf; ++j) {
+        const int64_t ix = j * s + rx - p.pl;
+        dst[j] = ix >= 0 && ix < p.W ? src[ix] : 0.f;
+      }
+    }
+  });
+  run_conv_winograd(f, pw, xf, b, y, e);
+  trim_scratch(folded);
+}
+
 }  // namespace cnncore::ops

@@ -345,6 +345,53 @@ def test_conv2d_winograd(k, case, monkeypatch):
     assert_close(y, want, winograd_atol(C, np.abs(x).max(), np.abs(w).max(), k), desc=f"winograd {k}x{k} {case}")
 
 
+# Space to depth first: a stride-s convolution with a filter of 2s < k <= 3s runs as the
+# stride-1 3x3 over s*s times the channels, by Winograd (forced here, so small shapes take it).
+# Strides 2-4, every filter size that folds to 3x3, paddings that put taps past every edge,
+# folded rows and columns past the input, batch rows, and channel tails.
+S2D_CASES = [  # N, C, H, W, K, k, s, pads (top, left, bottom, right)
+    (1, 3, 224, 224, 64, 11, 4, (2, 2, 2, 2)),  # AlexNet conv1 (torchvision)
+    (2, 3, 227, 227, 96, 11, 4, (0, 0, 0, 0)),  # AlexNet conv1 (Caffe)
+    (1, 3, 23, 19, 5, 9, 4, (4, 1, 0, 3)),
+    (1, 2, 17, 18, 7, 12, 4, (0, 5, 11, 0)),
+    (3, 5, 20, 21, 17, 5, 2, (2, 2, 2, 2)),
+    (1, 1, 9, 9, 1, 6, 2, (0, 0, 1, 1)),
+    (1, 4, 25, 16, 9, 7, 3, (3, 0, 1, 2)),
+    (2, 6, 31, 30, 20, 9, 3, (4, 4, 4, 4)),
+]
+
+
+@pytest.mark.parametrize("case", S2D_CASES, ids=lambda c: "x".join(map(str, c[:7])))
+def test_conv2d_space_to_depth_winograd(case, isa, monkeypatch):
+    N, C, H, W, K, k, s, pads = case
+    monkeypatch.setenv("CNNCORE_CONV_ALGO", "winograd")
+    rng = np.random.default_rng(C * 7 + H + k)
+    x, w, b = rand(rng, N, C, H, W), rand(rng, K, C, k, k), rand(rng, K)
+    y = F.conv2d(x, w, b, stride=s, padding=pads)
+    want = ref.conv2d(x, w, b, (s, s), pads)
+    # the folded problem: C*s*s channels, 3x3 taps (those past k are zero)
+    assert_close(y, want, winograd_atol(C * s * s, np.abs(x).max(), np.abs(w).max()), desc=f"s2d {case}")
+
+
+def test_conv2d_space_to_depth_in_a_model(monkeypatch):
+    """AlexNet's first layer in a compiled model takes space to depth by itself (test_runtime
+    checks the log), with the fused ReLU, bitwise equal results for 1-4 threads and batch rows
+    equal to single images."""
+    monkeypatch.setenv("CNNCORE_CONV_ALGO", "auto")
+    nn = cc.nn
+    cc.manual_seed(3)
+    net = nn.Sequential(nn.Conv2d(3, 64, 11, stride=4, padding=2), nn.ReLU())
+    model = net.to_model()
+    rng = np.random.default_rng(4)
+    x = rand(rng, 2, 3, 224, 224)
+    outs = _same_for_1_to_4_threads(lambda: model(x))
+    np.testing.assert_array_equal(model(x[1:2]), outs[0][1:2])
+    sd = net.state_dict()
+    w = np.array(sd["0.weight"])
+    want = np.maximum(ref.conv2d(x, w, np.array(sd["0.bias"]), (4, 4), (2, 2, 2, 2)), 0)
+    assert_close(outs[0], want, winograd_atol(48, np.abs(x).max(), np.abs(w).max()), desc="s2d model")
+
+
 def test_conv2d_winograd_model_epilogue_threads_and_batch(monkeypatch):
     """A compiled conv -> BN -> ReLU (+ residual) block on the Winograd path: the fused epilogue
     matches the unfused reference, results are bitwise equal for 1-4 threads, and each batch row

@@ -187,19 +187,23 @@ def test_peak_probe_measures_something():
 
 def test_conv_algorithm_choice_is_logged():
     """Compiled 3x3 stride-1 convolutions take Winograd on planes of >= 16 tiles with >= 16
-    channels, the GEMM elsewhere, and say why under CNNCORE_VERBOSE=dispatch."""
+    channels, the GEMM elsewhere, and say why under CNNCORE_VERBOSE=dispatch; AlexNet's 11x11
+    stride-4 first layer folds its stride into channels first."""
     code = ("import numpy as np, cnncore as cc\n"
             "for hw in (16, 7):\n"
             "    m = cc.nn.Conv2d(32, 32, 3, padding=1).to_model()\n"
             "    m(np.ones((1, 32, hw, hw), np.float32))\n"
-            "cc.functional.conv2d(np.ones((1, 32, 16, 16), np.float32), np.ones((32, 32, 3, 3), np.float32), padding=1)\n")
+            "cc.functional.conv2d(np.ones((1, 32, 16, 16), np.float32), np.ones((32, 32, 3, 3), np.float32), padding=1)\n"
+            "cc.nn.Conv2d(3, 64, 11, stride=4, padding=2).to_model()(np.ones((1, 3, 224, 224), np.float32))\n"
+            "cc.nn.Conv2d(3, 64, 7, stride=2, padding=3).to_model()(np.ones((1, 3, 64, 64), np.float32))\n")
     r = run_py(code, CNNCORE_VERBOSE="dispatch", CNNCORE_CONV_ALGO="auto")
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if "conv-algo" in ln]
     if cc.build_info()["isa_detected"] == "scalar":
         assert not lines  # scalar CPUs run the reference convolution
         return
-    assert len(lines) == 3, r.stderr
+    assert len(lines) == 4, r.stderr  # the 7x7 stride 2 folds to 4x4: no line, the GEMM
     assert "ih16" in lines[0] and "-> winograd F(4x4,3x3)" in lines[0]
     assert "ih7" in lines[1] and "-> gemm (fewer than 16 tiles" in lines[1]
     assert "-> gemm (weights packed per call" in lines[2]
+    assert "11x11s4 -> space-to-depth (48 channels at stride 1), then winograd F(4x4,3x3)" in lines[3]
