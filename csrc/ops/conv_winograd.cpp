@@ -16,6 +16,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ops/conv_gemm.h"
@@ -357,22 +358,41 @@ void run_conv_s2d_winograd(const ConvPlan& plan, const PackedConv& pw, const flo
   thread_local std::vector<float> folded;  // the caller's; workers use the pointer
   folded.resize(static_cast<size_t>(plan.N * Cf * Hf * Wf));
   float* const xf = folded.data();
-  // One task per folded row: row i of phase (ry, rx) of plane c is padded row i*s + ry, every
-  // s-th column from rx.
-  core::parallel_for(plan.N * Cf * Hf, grain(Wf * 4), [&](int64_t r0, int64_t r1) {
+  // One task per padded input row: padded row i*s + ry of plane c goes to row i of its s phases
+  // (ry, rx), column j of phase rx being padded column j*s + rx. The row is read in order; the
+  // columns whose whole group of s lies inside the input, [ja, jb), copy without checks.
+  const int64_t rows = Hf * s, ja = std::min(Wf, div_up(p.pl, s));
+  const int64_t jb = std::max(ja, std::min(Wf, p.W + p.pl >= s ? (p.W + p.pl - s) / s + 1 : 0));
+  core::parallel_for(plan.N * p.C * rows, grain(Wf * s * 4), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      const int64_t i = r % Hf, cf = (r / Hf) % Cf, n = r / (Hf * Cf);
-      const int64_t c = cf / (s * s), ry = cf / s % s, rx = cf % s, iy = i * s + ry - p.pt;
-      float* dst = xf + r * Wf;
+      const int64_t row = r % rows, nc = r / rows, i = row / s, ry = row % s, iy = row - p.pt;
+      float* dst = xf + (nc * s + ry) * s * Hf * Wf + i * Wf;  // phase (ry, 0); phase rx is rx*Hf*Wf on
+      const int64_t ps = Hf * Wf;
       if (iy < 0 || iy >= p.H) {
-        std::fill(dst, dst + Wf, 0.f);
+        for (int64_t rx = 0; rx < s; ++rx) std::fill(dst + rx * ps, dst + rx * ps + Wf, 0.f);
         continue;
       }
-      const float* src = x + ((n * p.C + c) * p.H + iy) * p.W;
-      for (int64_t j = 0; j < Wf; ++j) {
-        const int64_t ix = j * s + rx - p.pl;
-        dst[j] = ix >= 0 && ix < p.W ? src[ix] : 0.f;
-      }
+      const float* src = x + (nc * p.H + iy) * p.W - p.pl;  // src[j*s + rx]: padded column j*s + rx
+      auto edge = [&](int64_t j0, int64_t j1) {
+        for (int64_t j = j0; j < j1; ++j)
+          for (int64_t rx = 0; rx < s; ++rx) {
+            const int64_t ix = j * s + rx - p.pl;
+            dst[rx * ps + j] = ix >= 0 && ix < p.W ? src[j * s + rx] : 0.f;
+          }
+      };
+      auto inside = [&](auto S) {  // S fixed for the common strides, so the group unrolls
+        const int64_t st = S ? S : s;
+        for (int64_t j = ja; j < jb; ++j)
+          for (int64_t rx = 0; rx < st; ++rx) dst[rx * ps + j] = src[j * st + rx];
+      };
+      edge(0, ja);
+      if (s == 2)
+        inside(std::integral_constant<int64_t, 2>{});
+      else if (s == 4)
+        inside(std::integral_constant<int64_t, 4>{});
+      else
+        inside(std::integral_constant<int64_t, 0>{});
+      edge(jb, Wf);
     }
   });
   run_conv_winograd(f, pw, xf, b, y, e);
