@@ -1,14 +1,15 @@
 // Stride-1 convolution by Winograd on 6x6 input windows: F(4x4, 3x3) makes a 4x4 output tile
 // with 36 multiplies per input/output channel pair instead of 144 (2.25 instead of 9 per
-// output), F(2x2, 5x5) a 2x2 tile with 36 instead of 100 (9 instead of 25). Both share the input
-// transform and the GEMMs; they differ in the filter and output transforms. Steps, per block of
+// output), F(3x3, 4x4) a 3x3 tile with 36 instead of 144 (4 instead of 16), F(2x2, 5x5) a 2x2
+// tile with 36 instead of 100 (9 instead of 25). All share the input transform and the GEMMs;
+// they differ in the filter and output transforms. Steps, per block of
 // tiles:
 //   1. the input is copied once, zero-padded, into channel blocks of `lanes` (NCHWc), so a tile's
 //      transform is vector work across channels (kernels/winograd);
 //   2. input transform V[xi][tile][c] = B^T d B, for the block's tiles;
 //   3. 36 GEMMs M[xi] = V[xi] (tiles x C) * U[xi] (C x K) on the GEMM microkernel, reading V
 //      row-major; U = G g G^T was computed once at pack time, in NR-column panels;
-//   4. output transform A^T m A + bias, scattered into the NCHW output (4x4 or 2x2 pixels).
+//   4. output transform A^T m A + bias, scattered into the NCHW output (4x4, 3x3 or 2x2 pixels).
 // Residual and activation follow in one pass per plane, in the unfused order. Every tile's
 // arithmetic is independent of the blocking and thread count, so results are bitwise stable.
 #include <algorithm>
@@ -30,13 +31,17 @@ constexpr int64_t kKc = 256;         // input-channel chunk of the GEMMs
 constexpr int64_t kBlockBytes = 384 << 10;  // V of one tile block: about a third of L2
 
 struct Tiles {
-  int64_t m, ty, tx, per_image, total;  // m: output tile side (4 for 3x3 filters, 2 for 5x5)
+  int64_t m, ty, tx, per_image, total;  // m: output tile side (4 for 3x3 filters, 3 for 4x4, 2 for 5x5)
 };
 
 Tiles tiles_of(const ConvPlan& plan) {
-  const int64_t m = plan.p.kh == 5 ? 2 : 4;
+  const int64_t m = 7 - plan.p.kh;  // 6x6 windows: 4x4 tiles at 3x3, 3x3 at 4x4, 2x2 at 5x5
   const int64_t ty = div_up(plan.p.OH, m), tx = div_up(plan.p.OW, m);
   return {m, ty, tx, ty * tx, plan.N * ty * tx};
+}
+
+std::string algo_name(int64_t k) {
+  return k == 3 ? "winograd F(4x4,3x3)" : k == 4 ? "winograd F(3x3,4x4)" : "winograd F(2x2,5x5)";
 }
 
 std::string describe(const ConvPlan& plan) {
@@ -57,7 +62,7 @@ bool winograd_chosen(const ConvPlan& plan) { return choose(plan, true, false); }
 namespace {
 bool choose(const ConvPlan& plan, bool once, bool log) {
   const auto& p = plan.p;
-  const bool fits = !plan.transposed && p.groups == 1 && p.kh == p.kw && (p.kh == 3 || p.kh == 5) && p.sh == 1 &&
+  const bool fits = !plan.transposed && p.groups == 1 && p.kh == p.kw && p.kh >= 3 && p.kh <= 5 && p.sh == 1 &&
                     p.sw == 1 && p.dh == 1 && p.dw == 1;
   if (!fits) return false;
   std::string mode = "auto";
@@ -90,7 +95,7 @@ bool choose(const ConvPlan& plan, bool once, bool log) {
   }
   if (log && core::verbose("dispatch"))
     core::log_line("dispatch conv-algo " + describe(plan) + " -> " +
-                   (use ? (t.m == 4 ? "winograd F(4x4,3x3)" : "winograd F(2x2,5x5)") : "gemm") + " (" + why + ")");
+                   (use ? algo_name(p.kh) : "gemm") + " (" + why + ")");
   return use;
 }
 }  // namespace
@@ -131,8 +136,8 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
   const int64_t tm = tl.m;  // output tile side; windows are tm + kh - 1 = 6 wide
   const int64_t C = p.C, K = p.K, Cb = div_up(C, L), Cv = Cb * L;
   const int64_t Hp = tm * tl.ty + p.kh - 1, Wp = tm * tl.tx + p.kw - 1, plane_c = Hp * Wp * L;  // one channel block
-  const auto out_tile = tm == 4 ? wk.output : wk.output2;
-  const auto out_px = tm == 4 ? wk.output_px : wk.output2_px;
+  const auto out_tile = tm == 4 ? wk.output : tm == 3 ? wk.output3 : wk.output2;
+  const auto out_px = tm == 4 ? wk.output_px : tm == 3 ? wk.output3_px : wk.output2_px;
   const int64_t Kb = div_up(K, L);
   const int64_t npan = div_up(K, nr), OHW = p.OH * p.OW;
 
@@ -293,29 +298,32 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
 
 
 // ------------------------------------------------------------ strided: space to depth first
-// A stride-s convolution whose filter spans 2s < k <= 3s (AlexNet's 11x11 at stride 4) is a
-// stride-1 3x3 convolution over s*s times the channels: folded channel (c, ry, rx) is the phase
-// of zero-padded plane c at rows i*s + ry, columns j*s + rx, and its tap (ty, tx) is tap
-// (ty*s + ry, tx*s + rx) of the filter (zero past k). Winograd F(4x4,3x3) then does 2.25*s*s
-// multiplies per output and channel pair where the GEMM does k*k (AlexNet conv1: 36 against 121).
+// A stride-s convolution whose filter spans 2s < k <= 4s (AlexNet's 11x11 at stride 4, ResNet's
+// 7x7 at stride 2) is a stride-1 f x f convolution, f = ceil(k/s) = 3 or 4, over s*s times the
+// channels: folded channel (c, ry, rx) is the phase of zero-padded plane c at rows i*s + ry,
+// columns j*s + rx, and its tap (ty, tx) is tap (ty*s + ry, tx*s + rx) of the filter (zero past
+// k). Winograd F(4x4,3x3) or F(3x3,4x4) then does 36/16 or 36/9 multiplies per output and folded
+// channel pair: AlexNet conv1 36 against the GEMM's 121 per channel, ResNet conv1 16 against 49.
 
 namespace {
 bool s2d_fits(const ConvPlan& plan) {
   const auto& p = plan.p;
   const int64_t s = p.sh;
   return !plan.transposed && p.groups == 1 && s >= 2 && p.sw == s && p.dh == 1 && p.dw == 1 && p.kh == p.kw &&
-         2 * s < p.kh && p.kh <= 3 * s;
+         2 * s < p.kh && p.kh <= 4 * s;
 }
+
+int64_t folded_size(const ConvPlan& plan) { return div_up(plan.p.kh, plan.p.sh); }
 }  // namespace
 
 ConvPlan s2d_plan(const ConvPlan& plan) {
   ConvPlan f = plan;  // same batch, output channels, output size
   auto& q = f.p;
-  const int64_t s = plan.p.sh;
+  const int64_t s = plan.p.sh, f3 = folded_size(plan);
   q.C = plan.p.C * s * s;
-  q.H = plan.p.OH + 2;
-  q.W = plan.p.OW + 2;
-  q.kh = q.kw = 3;
+  q.H = plan.p.OH + f3 - 1;
+  q.W = plan.p.OW + f3 - 1;
+  q.kh = q.kw = f3;
   q.sh = q.sw = 1;
   q.pt = q.pl = 0;
   return f;
@@ -329,22 +337,22 @@ bool choose_s2d_winograd(const ConvPlan& plan, bool once) {
     const auto& p = plan.p;
     core::log_line("dispatch conv-algo conv2d:n" + str(plan.N) + "ic" + str(p.C) + "ih" + str(p.H) + "iw" + str(p.W) +
                    "_oc" + str(p.K) + "_" + str(p.kh) + "x" + str(p.kw) + "s" + str(p.sh) + " -> " +
-                   (use ? "space-to-depth (" + str(f.p.C) + " channels at stride 1), then winograd F(4x4,3x3)"
-                        : std::string("gemm (its space-to-depth 3x3, ") + describe(f) + ", would not take Winograd)"));
+                   (use ? "space-to-depth (" + str(f.p.C) + " channels at stride 1), then " + algo_name(f.p.kh)
+                        : "gemm (its space-to-depth form, " + describe(f) + ", would not take Winograd)"));
   }
   return use;
 }
 
 void pack_s2d_winograd(const ConvPlan& plan, const float* w, PackedConv& pw) {
   const auto& p = plan.p;
-  const int64_t s = p.sh, k = p.kh, Cf = p.C * s * s;
-  std::vector<float> wf(static_cast<size_t>(p.K * Cf * 9), 0.f);
+  const int64_t s = p.sh, k = p.kh, Cf = p.C * s * s, f3 = folded_size(plan);
+  std::vector<float> wf(static_cast<size_t>(p.K * Cf * f3 * f3), 0.f);
   for (int64_t oc = 0; oc < p.K; ++oc)
     for (int64_t c = 0; c < p.C; ++c)
       for (int64_t ky = 0; ky < k; ++ky)
         for (int64_t kx = 0; kx < k; ++kx) {
           const int64_t cf = (c * s + ky % s) * s + kx % s;
-          wf[static_cast<size_t>(((oc * Cf + cf) * 3 + ky / s) * 3 + kx / s)] = w[((oc * p.C + c) * k + ky) * k + kx];
+          wf[static_cast<size_t>(((oc * Cf + cf) * f3 + ky / s) * f3 + kx / s)] = w[((oc * p.C + c) * k + ky) * k + kx];
         }
   pack_winograd(s2d_plan(plan), wf.data(), pw);
   pw.s2d = s;

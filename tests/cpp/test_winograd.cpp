@@ -1,4 +1,4 @@
-// Winograd F(4x4, 3x3) and F(2x2, 5x5) transforms: the reference against the definition (B^T d B,
+// Winograd F(4x4, 3x3), F(3x3, 4x4) and F(2x2, 5x5) transforms: the reference against the definition (B^T d B,
 // A^T m A and the full identity A^T[(G g G^T) . (B^T d B)]A = r x r correlation, in double), and every SIMD
 // variant against the reference, bitwise (the same operations in the same order), including the
 // channel-blocking pack with channel and column tails.
@@ -17,6 +17,7 @@ const double BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, 
                          {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
 const double AT[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
 const double AT2[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}};  // F(2x2, 5x5)
+const double AT3[3][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 1}};  // F(3x3, 4x4)
 }  // namespace
 
 int main() {
@@ -67,6 +68,21 @@ int main() {
         ok_conv5 = ok_conv5 && std::fabs(y2[r * 2 + c] - s) <= 1e-4;
       }
     CHECK(ok_conv5);
+    // F(3x3, 4x4): the same input transform, a 4x4 filter, a 3x3 output tile
+    float g4[16], u4[36], y3[9];
+    for (float& e : g4) e = ud(rng);
+    kernels::winograd_filter(g4, 4, u4);
+    for (int i = 0; i < 36; ++i) m[i] = u4[i] * v[i];
+    ref.output3(m, 1, &zero, -INFINITY, INFINITY, 1, y3, 9, 3);
+    bool ok_conv4 = true;
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < 3; ++c) {
+        double s4 = 0;
+        for (int ky = 0; ky < 4; ++ky)
+          for (int kx = 0; kx < 4; ++kx) s4 += static_cast<double>(d[(r + ky) * 6 + c + kx]) * g4[ky * 4 + kx];
+        ok_conv4 = ok_conv4 && std::fabs(y3[r * 3 + c] - s4) <= 1e-4;
+      }
+    CHECK(ok_conv4);
     double s = 0;  // A^T m A of a one-hot m picks out a product of A's entries
     float oh[36] = {}, yo[16], yo2[4];
     oh[6 * 3 + 4] = 1.f;
@@ -78,6 +94,10 @@ int main() {
     ref.output2(oh, 1, &zero, -INFINITY, INFINITY, 1, yo2, 4, 2);
     for (int r = 0; r < 2; ++r)
       for (int c = 0; c < 2; ++c) s += std::fabs(yo2[r * 2 + c] - AT2[r][5] * AT2[c][2]);
+    float yo3[9];
+    ref.output3(oh, 1, &zero, -INFINITY, INFINITY, 1, yo3, 9, 3);
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < 3; ++c) s += std::fabs(yo3[r * 3 + c] - AT3[r][5] * AT3[c][2]);
     CHECK(s == 0);
   }
 
@@ -118,6 +138,10 @@ int main() {
         k.fn->output2(va.data(), ldv, bias.data(), c[0], c[1], L, za.data(), ldc, ldr);
         ref.output2(vb.data(), ldv, bias.data(), c[0], c[1], L, zb.data(), ldc, ldr);
         CHECK(za == zb);  // and outside the 2x2 tiles
+        std::vector<float> wa(L * ldc, 5.f), wb(L * ldc, 5.f);
+        k.fn->output3(va.data(), ldv, bias.data(), c[0], c[1], L, wa.data(), ldc, ldr);
+        ref.output3(vb.data(), ldv, bias.data(), c[0], c[1], L, wb.data(), ldc, ldr);
+        CHECK(wa == wb);  // and outside the 3x3 tiles
         // the blocked layout: pixel vectors, rows 5 pixels apart; also equal to the planes' values
         const int64_t ldp = 5 * L;
         std::vector<float> pa(4 * ldp, 5.f), pb(4 * ldp, 5.f), qa(2 * ldp, 5.f), qb(2 * ldp, 5.f);
@@ -127,6 +151,10 @@ int main() {
         k.fn->output2_px(va.data(), ldv, bias.data(), c[0], c[1], L, qa.data(), ldp);
         ref.output2_px(vb.data(), ldv, bias.data(), c[0], c[1], L, qb.data(), ldp);
         CHECK(qa == qb);
+        std::vector<float> ra(3 * ldp, 5.f), rb(3 * ldp, 5.f);
+        k.fn->output3_px(va.data(), ldv, bias.data(), c[0], c[1], L, ra.data(), ldp);
+        ref.output3_px(vb.data(), ldv, bias.data(), c[0], c[1], L, rb.data(), ldp);
+        CHECK(ra == rb);
         bool same = true;
         for (int l = 0; l < L; ++l)
           for (int r = 0; r < 4; ++r)

@@ -36,8 +36,8 @@ def reduction_atol(k, xmax, wmax):
 
 
 def winograd_atol(c, xmax, wmax, k=3):
-    """Tolerance of a Winograd convolution (F(4x4, 3x3), or F(2x2, 5x5) for k=5) over c input
-    channels: its transforms scale intermediate values by up to 10 per axis before the rounding
+    """Tolerance of a Winograd convolution (F(4x4, 3x3); F(3x3, 4x4) for k=4, F(2x2, 5x5) for
+    k=5) over c input channels: its transforms scale intermediate values by up to 10 per axis before the rounding
     of the channel sum, so the error is that of a longer sum. Measured worst case: 1.4x
     reduction_atol(9c) over random shapes at 3x3."""
     return 8 * reduction_atol(k * k * c, xmax, wmax)

@@ -318,13 +318,18 @@ def test_conv_results_identical_across_thread_counts(shape):
     assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
 
 
-# Winograd F(4x4, 3x3) and F(2x2, 5x5): forced on (CNNCORE_CONV_ALGO=winograd) so every shape
+# Winograd F(4x4, 3x3), F(3x3, 4x4) and F(2x2, 5x5): forced on (CNNCORE_CONV_ALGO=winograd) so every shape
 # takes it, edge tiles, channel tails (C, K not multiples of the vector width), K chunks (C > 256),
 # asymmetric padding and padding past a tile included. At the scalar cap the reference runs.
 WINOGRAD_CASES = [
     (1, 1, 3, 3, 1, 0), (1, 3, 1, 1, 2, 1), (2, 16, 13, 13, 16, 1), (1, 17, 9, 14, 33, 1), (3, 8, 6, 7, 5, 2),
     (1, 33, 16, 16, 65, (0, 1, 2, 1)), (1, 64, 28, 28, 64, 1), (2, 5, 17, 31, 7, "same"), (1, 300, 6, 6, 20, 1),
     (1, 7, 4, 30, 9, (3, 0, 0, 5)), (64, 4, 5, 5, 3, 1),
+]
+WINOGRAD4_CASES = [
+    (1, 1, 4, 4, 1, 0), (1, 3, 1, 1, 2, 2), (2, 16, 13, 13, 16, 1), (1, 17, 9, 14, 33, 2), (3, 8, 6, 7, 5, 3),
+    (1, 33, 16, 16, 65, (0, 1, 2, 1)), (1, 64, 28, 28, 64, (1, 1, 2, 2)), (1, 300, 6, 6, 20, 1),
+    (1, 7, 4, 30, 9, (3, 0, 0, 3)), (8, 4, 5, 5, 3, 1),
 ]
 WINOGRAD5_CASES = [
     (1, 1, 5, 5, 1, 0), (1, 3, 1, 1, 2, 2), (2, 16, 13, 13, 16, 2), (1, 17, 9, 14, 33, 2), (3, 8, 6, 7, 5, 4),
@@ -333,7 +338,8 @@ WINOGRAD5_CASES = [
 ]
 
 
-@pytest.mark.parametrize("k,case", [(3, c) for c in WINOGRAD_CASES] + [(5, c) for c in WINOGRAD5_CASES],
+@pytest.mark.parametrize("k,case", [(3, c) for c in WINOGRAD_CASES] + [(4, c) for c in WINOGRAD4_CASES] +
+                         [(5, c) for c in WINOGRAD5_CASES],
                          ids=lambda c: "x".join(map(str, c)).replace(" ", "") if isinstance(c, tuple) else f"k{c}")
 def test_conv2d_winograd(k, case, monkeypatch):
     N, C, H, W, K, p = case
@@ -345,9 +351,9 @@ def test_conv2d_winograd(k, case, monkeypatch):
     assert_close(y, want, winograd_atol(C, np.abs(x).max(), np.abs(w).max(), k), desc=f"winograd {k}x{k} {case}")
 
 
-# Space to depth first: a stride-s convolution with a filter of 2s < k <= 3s runs as the
-# stride-1 3x3 over s*s times the channels, by Winograd (forced here, so small shapes take it).
-# Strides 2-4, every filter size that folds to 3x3, paddings that put taps past every edge,
+# Space to depth first: a stride-s convolution with a filter of 2s < k <= 4s runs as the
+# stride-1 3x3 or 4x4 over s*s times the channels, by Winograd (forced here, so small shapes take
+# it). Strides 2-4, filters that fold to 3x3 and to 4x4, paddings that put taps past every edge,
 # folded rows and columns past the input, batch rows, and channel tails.
 S2D_CASES = [  # N, C, H, W, K, k, s, pads (top, left, bottom, right)
     (1, 3, 224, 224, 64, 11, 4, (2, 2, 2, 2)),  # AlexNet conv1 (torchvision)
@@ -358,6 +364,10 @@ S2D_CASES = [  # N, C, H, W, K, k, s, pads (top, left, bottom, right)
     (1, 1, 9, 9, 1, 6, 2, (0, 0, 1, 1)),
     (1, 4, 25, 16, 9, 7, 3, (3, 0, 1, 2)),
     (2, 6, 31, 30, 20, 9, 3, (4, 4, 4, 4)),
+    (1, 3, 64, 64, 64, 7, 2, (3, 3, 3, 3)),  # ResNet conv1 (folds to 4x4)
+    (2, 16, 29, 30, 24, 8, 2, (3, 2, 4, 1)),
+    (1, 2, 40, 37, 9, 11, 3, (5, 5, 5, 5)),
+    (1, 1, 50, 50, 3, 13, 4, (6, 0, 0, 6)),
 ]
 
 
@@ -369,8 +379,9 @@ def test_conv2d_space_to_depth_winograd(case, isa, monkeypatch):
     x, w, b = rand(rng, N, C, H, W), rand(rng, K, C, k, k), rand(rng, K)
     y = F.conv2d(x, w, b, stride=s, padding=pads)
     want = ref.conv2d(x, w, b, (s, s), pads)
-    # the folded problem: C*s*s channels, 3x3 taps (those past k are zero)
-    assert_close(y, want, winograd_atol(C * s * s, np.abs(x).max(), np.abs(w).max()), desc=f"s2d {case}")
+    # the folded problem: C*s*s channels, f x f taps (those past k are zero)
+    f = -(-k // s)
+    assert_close(y, want, winograd_atol(C * s * s, np.abs(x).max(), np.abs(w).max(), f), desc=f"s2d {case}")
 
 
 def test_conv2d_space_to_depth_in_a_model(monkeypatch):

@@ -188,7 +188,8 @@ def test_peak_probe_measures_something():
 def test_conv_algorithm_choice_is_logged():
     """Compiled 3x3 stride-1 convolutions take Winograd on planes of >= 16 tiles with >= 16
     channels, the GEMM elsewhere, and say why under CNNCORE_VERBOSE=dispatch; AlexNet's 11x11
-    stride-4 first layer folds its stride into channels first."""
+    stride-4 first layer folds its stride into channels first; ResNet's 7x7 stride 2 would fold
+    into 12 channels, too few for Winograd."""
     code = ("import numpy as np, cnncore as cc\n"
             "for hw in (16, 7):\n"
             "    m = cc.nn.Conv2d(32, 32, 3, padding=1).to_model()\n"
@@ -202,8 +203,9 @@ def test_conv_algorithm_choice_is_logged():
     if cc.build_info()["isa_detected"] == "scalar":
         assert not lines  # scalar CPUs run the reference convolution
         return
-    assert len(lines) == 4, r.stderr  # the 7x7 stride 2 folds to 4x4: no line, the GEMM
+    assert len(lines) == 5, r.stderr
     assert "ih16" in lines[0] and "-> winograd F(4x4,3x3)" in lines[0]
     assert "ih7" in lines[1] and "-> gemm (fewer than 16 tiles" in lines[1]
     assert "-> gemm (weights packed per call" in lines[2]
     assert "11x11s4 -> space-to-depth (48 channels at stride 1), then winograd F(4x4,3x3)" in lines[3]
+    assert "7x7s2 -> gemm (its space-to-depth form, conv2d:n1ic12ih35iw35_oc64_4x4s1" in lines[4]  # 12 channels

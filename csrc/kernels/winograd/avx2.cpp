@@ -20,15 +20,25 @@ struct Vec {
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
   static T min(T a, T b) { return _mm256_min_ps(a, b); }
   // 4x4 transposes inside each 128-bit lane: q[j] lane k holds channel 4k+j's four pixels.
-  static void store_row4(const T o[4], float* y, int64_t ldc) {
-    const T a = _mm256_unpacklo_ps(o[0], o[1]), b = _mm256_unpackhi_ps(o[0], o[1]);
-    const T c = _mm256_unpacklo_ps(o[2], o[3]), d = _mm256_unpackhi_ps(o[2], o[3]);
+  static void store_row4(const T o[4], float* y, int64_t ldc) { store_rows<4>(o[0], o[1], o[2], o[3], y, ldc); }
+  // Three pixels: the same transposes with a copy of the third as the fourth, stored 3 wide.
+  static void store_row3(const T o[3], float* y, int64_t ldc) { store_rows<3>(o[0], o[1], o[2], o[2], y, ldc); }
+  template <int N>
+  static void store_rows(T o0, T o1, T o2, T o3, float* y, int64_t ldc) {
+    const T a = _mm256_unpacklo_ps(o0, o1), b = _mm256_unpackhi_ps(o0, o1);
+    const T c = _mm256_unpacklo_ps(o2, o3), d = _mm256_unpackhi_ps(o2, o3);
     const T q[4] = {_mm256_shuffle_ps(a, c, 0x44), _mm256_shuffle_ps(a, c, 0xEE), _mm256_shuffle_ps(b, d, 0x44),
                     _mm256_shuffle_ps(b, d, 0xEE)};
+    const __m128i m3 = _mm_setr_epi32(-1, -1, -1, 0);
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
-      _mm_storeu_ps(y + j * ldc, _mm256_castps256_ps128(q[j]));
-      _mm_storeu_ps(y + (4 + j) * ldc, _mm256_extractf128_ps(q[j], 1));
+      if constexpr (N == 4) {
+        _mm_storeu_ps(y + j * ldc, _mm256_castps256_ps128(q[j]));
+        _mm_storeu_ps(y + (4 + j) * ldc, _mm256_extractf128_ps(q[j], 1));
+      } else {
+        _mm_maskstore_ps(y + j * ldc, m3, _mm256_castps256_ps128(q[j]));
+        _mm_maskstore_ps(y + (4 + j) * ldc, m3, _mm256_extractf128_ps(q[j], 1));
+      }
     }
   }
   // Pairs interleaved inside each 128-bit lane: unpacklo holds channels 4k, 4k+1, unpackhi 4k+2, 4k+3.
@@ -70,15 +80,23 @@ void output2(const float* m, int64_t ldm, const float* bias, float lo, float hi,
   Winograd6<Vec>::output<2>(m, ldm, bias, lo, hi, y, ldc, ldr);
 }
 
+void output3(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldc,
+             int64_t ldr) {
+  Winograd6<Vec>::output<3>(m, ldm, bias, lo, hi, y, ldc, ldr);
+}
+
 void output_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldr) {
   Winograd6<Vec>::output<4, 8>(m, ldm, bias, lo, hi, y, 0, ldr);
 }
 void output2_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldr) {
   Winograd6<Vec>::output<2, 8>(m, ldm, bias, lo, hi, y, 0, ldr);
 }
+void output3_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldr) {
+  Winograd6<Vec>::output<3, 8>(m, ldm, bias, lo, hi, y, 0, ldr);
+}
 
 }  // namespace
 
-extern const WinogradKernel winograd_kernel{8, pack, input, output, output2, output_px, output2_px};
+extern const WinogradKernel winograd_kernel{8, pack, input, output, output2, output3, output_px, output2_px, output3_px};
 
 }  // namespace cnncore::kernels::avx2

@@ -21,16 +21,20 @@ struct Vec {
   static T min(T a, T b) { return _mm512_min_ps(a, b); }
   // 4x4 transposes inside each 128-bit lane: q[j] lane k holds channel 4k+j's four pixels, which
   // a masked store of that lane alone puts in place.
-  static void store_row4(const T o[4], float* y, int64_t ldc) {
-    const T a = _mm512_unpacklo_ps(o[0], o[1]), b = _mm512_unpackhi_ps(o[0], o[1]);
-    const T c = _mm512_unpacklo_ps(o[2], o[3]), d = _mm512_unpackhi_ps(o[2], o[3]);
+  static void store_row4(const T o[4], float* y, int64_t ldc) { store_rows<4>(o[0], o[1], o[2], o[3], y, ldc); }
+  // Three pixels: the same transposes with a copy of the third as the fourth, stored 3 wide.
+  static void store_row3(const T o[3], float* y, int64_t ldc) { store_rows<3>(o[0], o[1], o[2], o[2], y, ldc); }
+  template <int N>
+  static void store_rows(T o0, T o1, T o2, T o3, float* y, int64_t ldc) {
+    const T a = _mm512_unpacklo_ps(o0, o1), b = _mm512_unpackhi_ps(o0, o1);
+    const T c = _mm512_unpacklo_ps(o2, o3), d = _mm512_unpackhi_ps(o2, o3);
     const T q[4] = {_mm512_shuffle_ps(a, c, 0x44), _mm512_shuffle_ps(a, c, 0xEE), _mm512_shuffle_ps(b, d, 0x44),
                     _mm512_shuffle_ps(b, d, 0xEE)};
 #pragma GCC unroll 4
     for (int k = 0; k < 4; ++k)
 #pragma GCC unroll 4
       for (int j = 0; j < 4; ++j)
-        _mm512_mask_storeu_ps(y + (4 * k + j) * ldc - 4 * k, static_cast<__mmask16>(0xF << (4 * k)), q[j]);
+        _mm512_mask_storeu_ps(y + (4 * k + j) * ldc - 4 * k, static_cast<__mmask16>(((1 << N) - 1) << (4 * k)), q[j]);
   }
   // Pairs interleaved inside each 128-bit lane: unpacklo holds channels 4k, 4k+1, unpackhi 4k+2, 4k+3.
   static void store_row2(const T o[2], float* y, int64_t ldc) {
@@ -73,15 +77,23 @@ void output2(const float* m, int64_t ldm, const float* bias, float lo, float hi,
   Winograd6<Vec>::output<2>(m, ldm, bias, lo, hi, y, ldc, ldr);
 }
 
+void output3(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldc,
+             int64_t ldr) {
+  Winograd6<Vec>::output<3>(m, ldm, bias, lo, hi, y, ldc, ldr);
+}
+
 void output_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldr) {
   Winograd6<Vec>::output<4, 16>(m, ldm, bias, lo, hi, y, 0, ldr);
 }
 void output2_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldr) {
   Winograd6<Vec>::output<2, 16>(m, ldm, bias, lo, hi, y, 0, ldr);
 }
+void output3_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int, float* y, int64_t ldr) {
+  Winograd6<Vec>::output<3, 16>(m, ldm, bias, lo, hi, y, 0, ldr);
+}
 
 }  // namespace
 
-extern const WinogradKernel winograd_kernel{16, pack, input, output, output2, output_px, output2_px};
+extern const WinogradKernel winograd_kernel{16, pack, input, output, output2, output3, output_px, output2_px, output3_px};
 
 }  // namespace cnncore::kernels::avx512

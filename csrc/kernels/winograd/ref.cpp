@@ -48,6 +48,9 @@ struct Scalar {
   static void store_row4(const T o[4], float* y, int64_t) {
     for (int c = 0; c < 4; ++c) y[c] = o[c];
   }
+  static void store_row3(const T o[3], float* y, int64_t) {
+    for (int c = 0; c < 3; ++c) y[c] = o[c];
+  }
   static void store_row2(const T o[2], float* y, int64_t) {
     y[0] = o[0];
     y[1] = o[1];
@@ -73,6 +76,11 @@ void output2(const float* m, int64_t ldm, const float* bias, float lo, float hi,
   for (int l = 0; l < lanes; ++l) Winograd6<Scalar>::output<2>(m + l, ldm, bias + l, lo, hi, y + l * ldc, ldc, ldr);
 }
 
+void output3(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y, int64_t ldc,
+             int64_t ldr) {
+  for (int l = 0; l < lanes; ++l) Winograd6<Scalar>::output<3>(m + l, ldm, bias + l, lo, hi, y + l * ldc, ldc, ldr);
+}
+
 template <int M>
 void output_px(const float* m, int64_t ldm, const float* bias, float lo, float hi, int lanes, float* y, int64_t ldr) {
   // One lane at a time: Px = 1 writes its pixels 1 apart, so they are spread by `lanes` after.
@@ -86,7 +94,8 @@ void output_px(const float* m, int64_t ldm, const float* bias, float lo, float h
 
 }  // namespace
 
-extern const WinogradKernel winograd_kernel{1, pack, input, output, output2, output_px<4>, output_px<2>};
+extern const WinogradKernel winograd_kernel{1,       pack,          input,        output, output2, output3,
+                                            output_px<4>, output_px<2>, output_px<3>};
 
 }  // namespace ref
 }  // namespace cnncore::kernels
