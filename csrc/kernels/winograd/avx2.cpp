@@ -21,23 +21,27 @@ struct Vec {
   static T min(T a, T b) { return _mm256_min_ps(a, b); }
   // 4x4 transposes inside each 128-bit lane: q[j] lane k holds channel 4k+j's four pixels.
   static void store_row4(const T o[4], float* y, int64_t ldc) { store_rows<4>(o[0], o[1], o[2], o[3], y, ldc); }
-  // Three pixels: the same transposes with a copy of the third as the fourth, stored 3 wide.
+  // Three pixels: the same transposes with a copy of the third as the fourth; each channel's
+  // three as a pair and a single (as AVX-512's: masked stores are slow on this machine).
   static void store_row3(const T o[3], float* y, int64_t ldc) { store_rows<3>(o[0], o[1], o[2], o[2], y, ldc); }
+  static void store3(float* p, __m128 v) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), v);
+    _mm_store_ss(p + 2, _mm_movehl_ps(v, v));
+  }
   template <int N>
   static void store_rows(T o0, T o1, T o2, T o3, float* y, int64_t ldc) {
     const T a = _mm256_unpacklo_ps(o0, o1), b = _mm256_unpackhi_ps(o0, o1);
     const T c = _mm256_unpacklo_ps(o2, o3), d = _mm256_unpackhi_ps(o2, o3);
     const T q[4] = {_mm256_shuffle_ps(a, c, 0x44), _mm256_shuffle_ps(a, c, 0xEE), _mm256_shuffle_ps(b, d, 0x44),
                     _mm256_shuffle_ps(b, d, 0xEE)};
-    const __m128i m3 = _mm_setr_epi32(-1, -1, -1, 0);
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
       if constexpr (N == 4) {
         _mm_storeu_ps(y + j * ldc, _mm256_castps256_ps128(q[j]));
         _mm_storeu_ps(y + (4 + j) * ldc, _mm256_extractf128_ps(q[j], 1));
       } else {
-        _mm_maskstore_ps(y + j * ldc, m3, _mm256_castps256_ps128(q[j]));
-        _mm_maskstore_ps(y + (4 + j) * ldc, m3, _mm256_extractf128_ps(q[j], 1));
+        store3(y + j * ldc, _mm256_castps256_ps128(q[j]));
+        store3(y + (4 + j) * ldc, _mm256_extractf128_ps(q[j], 1));
       }
     }
   }
