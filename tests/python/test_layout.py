@@ -134,6 +134,22 @@ def test_lone_pointwise_layers_stay_nchw():
     assert "to_nchwc" not in ops and all(v is None for v in layouts(m, (1, 3, 10, 10)))
 
 
+def test_lone_depthwise_layers_stay_nchw(isa):
+    """Depthwise convs with no pointwise, Winograd or first-layer conv in their region would read
+    and write through reorders on both sides: the NCHW depthwise kernel runs them."""
+    cc.manual_seed(5)
+    net = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU(), nn.Conv2d(8, 8, 3, stride=2, groups=8),
+                        nn.MaxPool2d(2), nn.Conv2d(8, 8, 5, padding=2, groups=8))
+    m = net.to_model()
+    shape = (2, 8, 30, 30)
+    ops = [n["op"] for n in m.optimized_graph(shape)["nodes"]]
+    assert "to_nchwc" not in ops and all(v is None for v in layouts(m, shape)), ops
+    ref = cc.Model.from_graph(m.graph, m.state_dict())
+    ref.set_optimize(False)
+    x = rand(np.random.default_rng(6), *shape)
+    np.testing.assert_allclose(m(x), ref(x), rtol=0, atol=1e-5)
+
+
 def test_nan_and_inf_stay_in_their_channels(isa):
     """Padding lanes and the other channels of a block must not see a NaN or Inf input."""
     cc.manual_seed(4)
