@@ -296,7 +296,6 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
   }
 }
 
-
 // ------------------------------------------------------------ strided: space to depth first
 // A stride-s convolution whose filter spans 2s < k <= 4s (AlexNet's 11x11 at stride 4, ResNet's
 // 7x7 at stride 2) is a stride-1 f x f convolution, f = ceil(k/s) = 3 or 4, over s*s times the
@@ -319,11 +318,11 @@ int64_t folded_size(const ConvPlan& plan) { return div_up(plan.p.kh, plan.p.sh);
 ConvPlan s2d_plan(const ConvPlan& plan) {
   ConvPlan f = plan;  // same batch, output channels, output size
   auto& q = f.p;
-  const int64_t s = plan.p.sh, f3 = folded_size(plan);
+  const int64_t s = plan.p.sh, fk = folded_size(plan);
   q.C = plan.p.C * s * s;
-  q.H = plan.p.OH + f3 - 1;
-  q.W = plan.p.OW + f3 - 1;
-  q.kh = q.kw = f3;
+  q.H = plan.p.OH + fk - 1;
+  q.W = plan.p.OW + fk - 1;
+  q.kh = q.kw = fk;
   q.sh = q.sw = 1;
   q.pt = q.pl = 0;
   return f;
@@ -345,14 +344,14 @@ bool choose_s2d_winograd(const ConvPlan& plan, bool once) {
 
 void pack_s2d_winograd(const ConvPlan& plan, const float* w, PackedConv& pw) {
   const auto& p = plan.p;
-  const int64_t s = p.sh, k = p.kh, Cf = p.C * s * s, f3 = folded_size(plan);
-  std::vector<float> wf(static_cast<size_t>(p.K * Cf * f3 * f3), 0.f);
+  const int64_t s = p.sh, k = p.kh, Cf = p.C * s * s, fk = folded_size(plan);
+  std::vector<float> wf(static_cast<size_t>(p.K * Cf * fk * fk), 0.f);
   for (int64_t oc = 0; oc < p.K; ++oc)
     for (int64_t c = 0; c < p.C; ++c)
       for (int64_t ky = 0; ky < k; ++ky)
         for (int64_t kx = 0; kx < k; ++kx) {
           const int64_t cf = (c * s + ky % s) * s + kx % s;
-          wf[static_cast<size_t>(((oc * Cf + cf) * f3 + ky / s) * f3 + kx / s)] = w[((oc * p.C + c) * k + ky) * k + kx];
+          wf[static_cast<size_t>(((oc * Cf + cf) * fk + ky / s) * fk + kx / s)] = w[((oc * p.C + c) * k + ky) * k + kx];
         }
   pack_winograd(s2d_plan(plan), wf.data(), pw);
   pw.s2d = s;
@@ -380,18 +379,18 @@ void run_conv_s2d_winograd(const ConvPlan& plan, const PackedConv& pw, const flo
         for (int64_t rx = 0; rx < s; ++rx) std::fill(dst + rx * ps, dst + rx * ps + Wf, 0.f);
         continue;
       }
-      const float* src = x + (nc * p.H + iy) * p.W - p.pl;  // src[j*s + rx]: padded column j*s + rx
+      const float* src = x + (nc * p.H + iy) * p.W;  // padded column j*s + rx is src[j*s + rx - pl]
       auto edge = [&](int64_t j0, int64_t j1) {
         for (int64_t j = j0; j < j1; ++j)
           for (int64_t rx = 0; rx < s; ++rx) {
             const int64_t ix = j * s + rx - p.pl;
-            dst[rx * ps + j] = ix >= 0 && ix < p.W ? src[j * s + rx] : 0.f;
+            dst[rx * ps + j] = ix >= 0 && ix < p.W ? src[ix] : 0.f;
           }
       };
       auto inside = [&](auto S) {  // S fixed for the common strides, so the group unrolls
         const int64_t st = S ? S : s;
         for (int64_t j = ja; j < jb; ++j)
-          for (int64_t rx = 0; rx < st; ++rx) dst[rx * ps + j] = src[j * st + rx];
+          for (int64_t rx = 0; rx < st; ++rx) dst[rx * ps + j] = src[j * st + rx - p.pl];
       };
       edge(0, ja);
       if (s == 2)
