@@ -188,24 +188,26 @@ def test_peak_probe_measures_something():
 def test_conv_algorithm_choice_is_logged():
     """Compiled 3x3 stride-1 convolutions take Winograd on planes of >= 16 tiles with >= 16
     channels, the GEMM elsewhere, and say why under CNNCORE_VERBOSE=dispatch; AlexNet's 11x11
-    stride-4 first layer folds its stride into channels first; ResNet's 7x7 stride 2 would fold
-    into 12 channels, too few for Winograd."""
+    stride-4 first layer and ResNet's 7x7 stride-2 one fold their stride into channels first; a
+    one-channel 7x7 stride 2 would fold into 4, too few for Winograd."""
     code = ("import numpy as np, cnncore as cc\n"
             "for hw in (16, 7):\n"
             "    m = cc.nn.Conv2d(32, 32, 3, padding=1).to_model()\n"
             "    m(np.ones((1, 32, hw, hw), np.float32))\n"
             "cc.functional.conv2d(np.ones((1, 32, 16, 16), np.float32), np.ones((32, 32, 3, 3), np.float32), padding=1)\n"
             "cc.nn.Conv2d(3, 64, 11, stride=4, padding=2).to_model()(np.ones((1, 3, 224, 224), np.float32))\n"
-            "cc.nn.Conv2d(3, 64, 7, stride=2, padding=3).to_model()(np.ones((1, 3, 64, 64), np.float32))\n")
+            "cc.nn.Conv2d(3, 64, 7, stride=2, padding=3).to_model()(np.ones((1, 3, 64, 64), np.float32))\n"
+            "cc.nn.Conv2d(1, 64, 7, stride=2, padding=3).to_model()(np.ones((1, 1, 64, 64), np.float32))\n")
     r = run_py(code, CNNCORE_VERBOSE="dispatch", CNNCORE_CONV_ALGO="auto")
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if "conv-algo" in ln]
     if cc.build_info()["isa_detected"] == "scalar":
         assert not lines  # scalar CPUs run the reference convolution
         return
-    assert len(lines) == 5, r.stderr
+    assert len(lines) == 6, r.stderr
     assert "ih16" in lines[0] and "-> winograd F(4x4,3x3)" in lines[0]
     assert "ih7" in lines[1] and "-> gemm (fewer than 16 tiles" in lines[1]
     assert "-> gemm (weights packed per call" in lines[2]
     assert "11x11s4 -> space-to-depth (48 channels at stride 1), then winograd F(4x4,3x3)" in lines[3]
-    assert "7x7s2 -> gemm (its space-to-depth form, conv2d:n1ic12ih35iw35_oc64_4x4s1" in lines[4]  # 12 channels
+    assert "ic3ih64iw64_oc64_7x7s2 -> space-to-depth (12 channels at stride 1), then winograd F(3x3,4x4)" in lines[4]
+    assert "7x7s2 -> gemm (its space-to-depth form, conv2d:n1ic4ih35iw35_oc64_4x4s1" in lines[5]  # 4 channels
