@@ -6,7 +6,8 @@
 Each layer gets random weights (seed 0) shared by all engines: cnncore runs a compiled one-layer
 model, ONNX Runtime and OpenVINO (INFERENCE_PRECISION_HINT=f32) a one-node ONNX graph, PyTorch
 the functional op. Peers that are not installed are skipped with a note. Convolutions report
-GFLOP/s and the percentage of the measured FMA peak at that thread count (a transposed
+GFLOP/s and the percentage of the measured FMA peak at that thread count (probed before and
+after the runs, the larger; a transposed
 convolution counts the FLOPs of its GEMM, C*H*W*K*kh*kw multiply-adds); pooling, LRN and
 softmax layers report GB/s of input read. The ratio is cnncore's median over the best peer's median, all in one
 run.
@@ -116,7 +117,10 @@ def main():
     except ImportError:
         notes.append("openvino not installed: skipped")
     isa = cc.build_info()["isa_active"]
-    peaks = {t: cc._core.peak_gflops(isa, t) if isa != "scalar" else float("nan") for t in args.threads}
+    def peak_now(t):
+        return cc._core.peak_gflops(isa, t) if isa != "scalar" else float("nan")
+
+    peaks = {t: peak_now(t) for t in args.threads}
     print(f"cnncore {cc.__version__}, ISA {isa}; measured peak: " +
           ", ".join(f"{t} thread(s) {p:.0f} GFLOP/s" for t, p in peaks.items()), flush=True)
     rows = []
@@ -211,11 +215,17 @@ def main():
                              best[0], best[1], med / best[1], err, meds))
                 print(f"  {name} b{batch} t{threads}: " + ", ".join(f"{e} {v:.3f} ms" for e, v in meds.items()),
                       flush=True)
+    # Probed again after the runs: a core briefly taken by another tenant during one probe reads
+    # low, and every "% of peak" with it; the larger reading is the peak.
+    peaks = {t: max(p, peak_now(t)) for t, p in peaks.items()}
+    print("measured peak after the runs; the larger is used: " +
+          ", ".join(f"{t} thread(s) {p:.0f} GFLOP/s" for t, p in peaks.items()))
     print()
     print("| layer | batch | threads | cnncore median ms (min-max) | rate | % of peak | best peer (ms) | cnncore / best "
           "| max rel err vs PyTorch |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
-    for name, bt, t, med, lo, hi, kind, rate, pct, bp, bms, ratio, err, _ in rows:
+    for name, bt, t, med, lo, hi, kind, rate, _, bp, bms, ratio, err, _ in rows:
+        pct = 100 * rate / peaks[t]
         unit = "GFLOP/s" if kind.startswith("conv") else "GB/s"
         pcts = f"{pct:.0f}%" if kind.startswith("conv") else "-"
         print(f"| {name} | {bt} | {t} | {med:.3f} ({lo:.3f}-{hi:.3f}) | {rate:.1f} {unit} | {pcts} | {bp} ({bms:.3f}) "

@@ -14,7 +14,8 @@ are the classifier's bias alone, and the error column would compare nothing); ON
 ONNX export (OpenVINO with INFERENCE_PRECISION_HINT=f32, which it would otherwise lower to bf16
 on AVX-512 BF16 CPUs). Peers that are not installed are skipped with a note. The table gives the
 median time and min-max over the runs, effective GFLOP/s, the percentage of the machine's
-measured peak (cnncore's FMA probe at the same thread count), the ratio to the best peer and the
+measured peak (cnncore's FMA probe at the same thread count, before and after the runs, the
+larger), the ratio to the best peer and the
 maximum relative error against PyTorch.
 """
 import argparse
@@ -118,7 +119,10 @@ def main():
         ov = None
         notes.append("openvino not installed: skipped")
     isa = cc.build_info()["isa_active"]
-    peaks = {t: cc._core.peak_gflops(isa, t) if isa != "scalar" else float("nan") for t in args.threads}
+    def peak_now(t):
+        return cc._core.peak_gflops(isa, t) if isa != "scalar" else float("nan")
+
+    peaks = {t: peak_now(t) for t in args.threads}
     print(f"cnncore {cc.__version__}, ISA {isa}; measured peak: " +
           ", ".join(f"{t} thread(s) {p:.0f} GFLOP/s" for t, p in peaks.items()))
     rows = []
@@ -185,11 +189,17 @@ def main():
                              {k: np.median(v) for k, v in res.items()}))
                 print(f"  {name} b{batch} t{threads}: cnncore {med:.2f} ms; " +
                       ", ".join(f"{k} {v:.2f} ms" for k, v in peers.items()), flush=True)
+    # Probed again after the runs: a core briefly taken by another tenant during one probe reads
+    # low, and every "% of peak" with it; the larger reading is the peak.
+    peaks = {t: max(p, peak_now(t)) for t, p in peaks.items()}
+    print("measured peak after the runs; the larger is used: " +
+          ", ".join(f"{t} thread(s) {p:.0f} GFLOP/s" for t, p in peaks.items()))
     print()
     print("| model | batch | threads | cnncore median ms (min-max) | GFLOP/s | % of peak | best peer (ms) | cnncore / best | max rel err vs PyTorch |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
     for r in rows:
-        name, b, t, med, lo, hi, gf, pct, bp, bms, ratio, err, _ = r
+        name, b, t, med, lo, hi, gf, _, bp, bms, ratio, err, _ = r
+        pct = 100 * gf / peaks[t]
         print(f"| {name} | {b} | {t} | {med:.2f} ({lo:.2f}-{hi:.2f}) | {gf:.1f} | {pct:.0f}% | "
               f"{bp} ({bms:.2f}) | {ratio:.2f} | {err:.1e} |")
     print()
