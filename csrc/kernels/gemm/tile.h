@@ -90,7 +90,7 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, int
                      int n, bool accumulate, const TileEpilogue* ep) {
   static_assert(!kRows || kTail == 0, "column tails read the packed A panel");
   using T = typename V::T;
-  constexpr int MR = V::MR, L = V::kLanes, NR = 2 * L;
+  constexpr int MR = V::MR, L = V::kLanes;
   const float* ar[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) ar[i] = a + (kRows && i < m ? i * lda : 0);
