@@ -135,6 +135,36 @@ void copy_phase_row(const kernels::ConvParams& p, const float* src, const PhaseC
 
 }  // namespace
 
+PhasePlanes phase_planes(const kernels::ConvParams& p) {
+  return {std::min(p.sh, (p.kh - 1) * p.dh + 1), std::min(p.sw, (p.kw - 1) * p.dw + 1),
+          p.OH + (p.kh - 1) * p.dh / p.sh, p.OW + (p.kw - 1) * p.dw / p.sw};
+}
+
+void copy_phase_planes(const ConvPlan& plan, const PhasePlanes& ph, const float* x, float* out) {
+  const auto& p = plan.p;
+  const int64_t planes = plan.N * p.C, nph = ph.ny * ph.nx, Hq = ph.Hq, Wq = ph.Wq;
+  // A task is one input row (plane c, row phase ry, phase row i) copied into its nx column
+  // phases; rows are the unit so that a first layer's three planes still split evenly over the
+  // threads.
+  PhaseCols cols[8];  // per column phase; strides over 8 compute theirs per row
+  const bool few = ph.nx <= 8;
+  for (int64_t rx = 0; few && rx < ph.nx; ++rx) cols[rx] = phase_cols(p, rx, Wq);
+  core::parallel_for(planes * ph.ny * Hq, grain(Wq * ph.nx), [&](int64_t r0, int64_t r1) {
+    int64_t i = r0 % Hq, ry = (r0 / Hq) % ph.ny, c = r0 / (ph.ny * Hq);  // advanced, not divided, per row
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t iy = i * p.sh + ry - p.pt;
+      const float* src = iy >= 0 && iy < p.H ? x + (c * p.H + iy) * p.W : nullptr;
+      float* dst = out + ((c * nph + ry * ph.nx) * Hq + i) * Wq;
+      for (int64_t rx = 0; rx < ph.nx; ++rx, dst += Hq * Wq)
+        copy_phase_row(p, src, few ? cols[rx] : phase_cols(p, rx, Wq), Wq, dst);
+      if (++i == Hq) {
+        i = 0;
+        if (++ry == ph.ny) ry = 0, ++c;
+      }
+    }
+  });
+}
+
 std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w, bool once) {
   const auto& p = plan.p;
   const int64_t cpg = p.C / p.groups;
@@ -206,11 +236,11 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   // gathering, and the GEMM's columns are the outputs themselves, so tiles are stored straight
   // into y (the epilogue fuses as on the pointwise path). 1x1 stride-1 unpadded convolutions read
   // X itself.
-  const int64_t nph_y = std::min(p.sh, (p.kh - 1) * p.dh + 1), nph_x = std::min(p.sw, (p.kw - 1) * p.dw + 1);
-  const int64_t Hq = p.OH + (p.kh - 1) * p.dh / p.sh, Wq = p.OW + (p.kw - 1) * p.dw / p.sw;
+  const PhasePlanes ph = phase_planes(p);
+  const int64_t nph_x = ph.nx, Hq = ph.Hq, Wq = ph.Wq;
   const bool shifted = !is_pointwise(p);
   const int64_t N = OHW;  // GEMM columns
-  const int64_t in_plane = shifted ? nph_y * nph_x * Hq * Wq : p.H * p.W;
+  const int64_t in_plane = shifted ? ph.floats() : p.H * p.W;
   std::vector<int64_t> tap(static_cast<size_t>(p.kh * p.kw));
   for (int64_t ky = 0; ky < p.kh; ++ky)
     for (int64_t kx = 0; kx < p.kw; ++kx) {
@@ -269,29 +299,8 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   thread_local std::vector<float> padded;
   const float* xs = x;
   if (shifted && !direct) {
-    const int64_t planes = plan.N * p.C, nph = nph_y * nph_x;
-    padded.resize(static_cast<size_t>(planes * in_plane + 8));
-    float* out = padded.data();
-    // Phase (ry, rx) of plane c starts at row (c*nph + ry*nph_x + rx)*Hq of the buffer. A task is
-    // one input row (plane c, row phase ry, phase row i) copied into its nph_x column phases; rows
-    // are the unit so that a first layer's three planes still split evenly over the threads.
-    PhaseCols cols[8];  // per column phase; strides over 8 compute theirs per row
-    const bool few = nph_x <= 8;
-    for (int64_t rx = 0; few && rx < nph_x; ++rx) cols[rx] = phase_cols(p, rx, Wq);
-    core::parallel_for(planes * nph_y * Hq, grain(Wq * nph_x), [&](int64_t r0, int64_t r1) {
-      int64_t i = r0 % Hq, ry = (r0 / Hq) % nph_y, c = r0 / (nph_y * Hq);  // advanced, not divided, per row
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t iy = i * p.sh + ry - p.pt;
-        const float* src = iy >= 0 && iy < p.H ? x + (c * p.H + iy) * p.W : nullptr;
-        float* dst = out + ((c * nph + ry * nph_x) * Hq + i) * Wq;
-        for (int64_t rx = 0; rx < nph_x; ++rx, dst += Hq * Wq)
-          copy_phase_row(p, src, few ? cols[rx] : phase_cols(p, rx, Wq), Wq, dst);
-        if (++i == Hq) {
-          i = 0;
-          if (++ry == nph_y) ry = 0, ++c;
-        }
-      }
-    });
+    padded.resize(static_cast<size_t>(plan.N * p.C * in_plane + 8));
+    copy_phase_planes(plan, ph, x, padded.data());
     xs = padded.data();
   }
 

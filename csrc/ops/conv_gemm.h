@@ -40,6 +40,18 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
 void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
                    const Epilogue& e);
 
+/// The zero-padded "phase planes" a strided window reads (run_conv_gemm): phase (ry, rx), for
+/// ry < ny, rx < nx, of a padded plane holds its rows i*sh + ry and columns j*sw + rx, on a grid
+/// of Hq x Wq. Each input plane c gives ny*nx of them, phase (ry, rx) at rows
+/// (c*ny*nx + ry*nx + rx)*Hq of the buffer.
+struct PhasePlanes {
+  int64_t ny, nx, Hq, Wq;
+  int64_t floats() const { return ny * nx * Hq * Wq; }  // per input plane
+};
+PhasePlanes phase_planes(const kernels::ConvParams& p);
+/// The phase planes of every input plane of every image of x into out (N*C*floats() floats).
+void copy_phase_planes(const ConvPlan& plan, const PhasePlanes& ph, const float* x, float* out);
+
 /// Which algorithm a 3x3 stride-1 convolution takes (CNNCORE_CONV_ALGO=auto|gemm|winograd);
 /// the reason is logged under CNNCORE_VERBOSE=dispatch.
 bool choose_winograd(const ConvPlan& plan, bool once);

@@ -17,7 +17,6 @@
 #include <cstring>
 #include <limits>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "ops/conv_gemm.h"
@@ -320,11 +319,12 @@ int64_t folded_size(const ConvPlan& plan) { return div_up(plan.p.kh, plan.p.sh);
 ConvPlan s2d_plan(const ConvPlan& plan) {
   ConvPlan f = plan;  // same batch, output channels, output size
   auto& q = f.p;
-  const int64_t s = plan.p.sh, fk = folded_size(plan);
+  const int64_t s = plan.p.sh;
+  const PhasePlanes ph = phase_planes(plan.p);  // s x s phases (k > 2s), OH + fk - 1 rows each
   q.C = plan.p.C * s * s;
-  q.H = plan.p.OH + fk - 1;
-  q.W = plan.p.OW + fk - 1;
-  q.kh = q.kw = fk;
+  q.H = ph.Hq;
+  q.W = ph.Wq;
+  q.kh = q.kw = folded_size(plan);
   q.sh = q.sw = 1;
   q.pt = q.pl = 0;
   return f;
@@ -365,48 +365,14 @@ void pack_s2d_winograd(const ConvPlan& plan, const float* w, PackedConv& pw) {
 void run_conv_s2d_winograd(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
                            const Epilogue& e) {
   const auto& p = plan.p;
+  // The GEMM's phase planes of the input are the folded input (s2d_plan's H x W): phase (ry, rx)
+  // of plane c is channel (c*s + ry)*s + rx.
   const ConvPlan f = s2d_plan(plan);
-  const int64_t s = p.sh, Cf = f.p.C, Hf = f.p.H, Wf = f.p.W;
+  const PhasePlanes ph = phase_planes(p);
   thread_local std::vector<float> folded;  // the caller's; workers use the pointer
-  folded.resize(static_cast<size_t>(plan.N * Cf * Hf * Wf));
+  folded.resize(static_cast<size_t>(plan.N * p.C * ph.floats()));
   float* const xf = folded.data();
-  // One task per padded input row: padded row i*s + ry of plane c goes to row i of its s phases
-  // (ry, rx), column j of phase rx being padded column j*s + rx. The row is read in order; the
-  // columns whose whole group of s lies inside the input, [ja, jb), copy without checks.
-  const int64_t rows = Hf * s, ja = std::min(Wf, div_up(p.pl, s));
-  const int64_t jb = std::max(ja, std::min(Wf, p.W + p.pl >= s ? (p.W + p.pl - s) / s + 1 : 0));
-  core::parallel_for(plan.N * p.C * rows, grain(Wf * s * 4), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t row = r % rows, nc = r / rows, i = row / s, ry = row % s, iy = row - p.pt;
-      float* dst = xf + (nc * s + ry) * s * Hf * Wf + i * Wf;  // phase (ry, 0); phase rx is rx*Hf*Wf on
-      const int64_t ps = Hf * Wf;
-      if (iy < 0 || iy >= p.H) {
-        for (int64_t rx = 0; rx < s; ++rx) std::fill(dst + rx * ps, dst + rx * ps + Wf, 0.f);
-        continue;
-      }
-      const float* src = x + (nc * p.H + iy) * p.W;  // padded column j*s + rx is src[j*s + rx - pl]
-      auto edge = [&](int64_t j0, int64_t j1) {
-        for (int64_t j = j0; j < j1; ++j)
-          for (int64_t rx = 0; rx < s; ++rx) {
-            const int64_t ix = j * s + rx - p.pl;
-            dst[rx * ps + j] = ix >= 0 && ix < p.W ? src[ix] : 0.f;
-          }
-      };
-      auto inside = [&](auto S) {  // S fixed for the common strides, so the group unrolls
-        const int64_t st = S ? S : s;
-        for (int64_t j = ja; j < jb; ++j)
-          for (int64_t rx = 0; rx < st; ++rx) dst[rx * ps + j] = src[j * st + rx - p.pl];
-      };
-      edge(0, ja);
-      if (s == 2)
-        inside(std::integral_constant<int64_t, 2>{});
-      else if (s == 4)
-        inside(std::integral_constant<int64_t, 4>{});
-      else
-        inside(std::integral_constant<int64_t, 0>{});
-      edge(jb, Wf);
-    }
-  });
+  copy_phase_planes(plan, ph, x, xf);
   run_conv_winograd(f, pw, xf, b, y, e);
   trim_scratch(folded);
 }
