@@ -31,11 +31,17 @@ struct Vec {
   static T min(T a, T b) { return _mm512_min_ps(a, b); }
   // 4x4 transposes inside each 128-bit lane: q[j] lane k holds channel 4k+j's four pixels, which
   // a masked store of that lane alone puts in place.
+  static void transpose4(T o0, T o1, T o2, T o3, T q[4]) {
+    const T a = _mm512_unpacklo_ps(o0, o1), b = _mm512_unpackhi_ps(o0, o1);
+    const T c = _mm512_unpacklo_ps(o2, o3), d = _mm512_unpackhi_ps(o2, o3);
+    q[0] = _mm512_shuffle_ps(a, c, 0x44);
+    q[1] = _mm512_shuffle_ps(a, c, 0xEE);
+    q[2] = _mm512_shuffle_ps(b, d, 0x44);
+    q[3] = _mm512_shuffle_ps(b, d, 0xEE);
+  }
   static void store_row4(const T o[4], float* y, int64_t ldc) {
-    const T a = _mm512_unpacklo_ps(o[0], o[1]), b = _mm512_unpackhi_ps(o[0], o[1]);
-    const T c = _mm512_unpacklo_ps(o[2], o[3]), d = _mm512_unpackhi_ps(o[2], o[3]);
-    const T q[4] = {_mm512_shuffle_ps(a, c, 0x44), _mm512_shuffle_ps(a, c, 0xEE), _mm512_shuffle_ps(b, d, 0x44),
-                    _mm512_shuffle_ps(b, d, 0xEE)};
+    T q[4];
+    transpose4(o[0], o[1], o[2], o[3], q);
 #pragma GCC unroll 4
     for (int k = 0; k < 4; ++k)
 #pragma GCC unroll 4
@@ -46,10 +52,8 @@ struct Vec {
   // three as a pair and a single (masked 12-byte stores: the output transform took 1.3x the
   // time, ResNet conv1's fold on one thread).
   static void store_row3(const T o[3], float* y, int64_t ldc) {
-    const T a = _mm512_unpacklo_ps(o[0], o[1]), b = _mm512_unpackhi_ps(o[0], o[1]);
-    const T c = _mm512_unpacklo_ps(o[2], o[2]), d = _mm512_unpackhi_ps(o[2], o[2]);
-    const T q[4] = {_mm512_shuffle_ps(a, c, 0x44), _mm512_shuffle_ps(a, c, 0xEE), _mm512_shuffle_ps(b, d, 0x44),
-                    _mm512_shuffle_ps(b, d, 0xEE)};
+    T q[4];
+    transpose4(o[0], o[1], o[2], o[2], q);
 #pragma GCC unroll 4
     for (int k = 0; k < 4; ++k)
 #pragma GCC unroll 4
