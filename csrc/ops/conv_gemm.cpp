@@ -299,9 +299,9 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   thread_local std::vector<float> padded;
   const float* xs = x;
   if (shifted && !direct) {
-    padded.resize(static_cast<size_t>(plan.N * p.C * in_plane + 8));
-    copy_phase_planes(plan, ph, x, padded.data());
-    xs = padded.data();
+    float* const pd = aligned_scratch(padded, plan.N * p.C * in_plane + 8);
+    copy_phase_planes(plan, ph, x, pd);
+    xs = pd;
   }
 
   // Panel j of chunk c of one image and group, packed into `out` (kc_len x NR).
@@ -322,8 +322,7 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   const int64_t nchunks = div_up(K, kc), slot = kc * nr + 8;  // + the block copies' overrun
   const bool share_b = shifted && mblocks > 1 && (direct || (mblocks - 1) * K * N >= (int64_t(1) << 19));
   thread_local std::vector<float> bshared;  // the calling thread's; workers use the pointer
-  if (share_b) bshared.resize(static_cast<size_t>(images * nchunks * npanels * slot));
-  float* const bsh = bshared.data();
+  float* const bsh = share_b ? aligned_scratch(bshared, images * nchunks * npanels * slot) : nullptr;
   if (share_b)
     core::parallel_for(images * nchunks * npanels, grain(kc * nr), [&](int64_t q0, int64_t q1) {
       for (int64_t q = q0; q < q1; ++q) {
@@ -341,8 +340,7 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
   const int64_t work = std::min(mb, M) * std::min(nb, N) * K;
   core::parallel_for(tasks, grain(work), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> buf;
-    const size_t need = static_cast<size_t>(nb * kc + 8);  // + the block copies' overrun
-    if (buf.size() < need) buf.resize(need);
+    float* const bufd = aligned_scratch(buf, nb * kc + 8);  // + the block copies' overrun
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nbi = t % nblocks, mbi = (t / nblocks) % mblocks, g = (t / (nblocks * mblocks)) % p.groups,
                     img = t / (nblocks * mblocks * p.groups);
@@ -354,14 +352,14 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
       const int64_t ldc = OHW;
       for (int64_t c = 0; c * kc < K; ++c) {
         const int64_t k0 = c * kc, kc_len = std::min(kc, K - k0);
-        const float* bpanels = buf.data();  // panel jp at bpanels + jp * bstep
+        const float* bpanels = bufd;  // panel jp at bpanels + jp * bstep
         int64_t bstep = kc_len * nr;
         if (share_b) {
           bpanels = bsh + (((img * p.groups + g) * nchunks + c) * npanels + n0 / nr) * slot;
           bstep = slot;
         } else {
           for (int64_t j0 = n0, jp = 0; j0 < n1; j0 += nr, ++jp)
-            if (!(in_place && j0 + nr <= n1)) pack(xg, k0, kc_len, j0, buf.data() + jp * kc_len * nr);
+            if (!(in_place && j0 + nr <= n1)) pack(xg, k0, kc_len, j0, bufd + jp * kc_len * nr);
         }
         const bool last = k0 + kc_len == K;
         auto tile = [&](int64_t i0, int64_t j0, int64_t jp) {

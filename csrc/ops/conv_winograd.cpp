@@ -144,8 +144,7 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
 
   // 1. zero-padded NCHWc copy; one task per (image, channel block, padded row)
   thread_local std::vector<float> xc_buf;  // the caller's; workers use the pointer
-  xc_buf.resize(static_cast<size_t>(plan.N * Cb * plane_c));
-  float* const xc = xc_buf.data();
+  float* const xc = aligned_scratch(xc_buf, plan.N * Cb * plane_c);
   core::parallel_for(plan.N * Cb * Hp, grain(Wp * L), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t row = r % Hp, cb = (r / Hp) % Cb, img = r / (Hp * Cb);
@@ -212,9 +211,9 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
 
   core::parallel_for(tblocks * kblocks, grain(work), [&](int64_t q0, int64_t q1) {
     thread_local std::vector<float> v, acc, yt;
-    v.resize(static_cast<size_t>(kXi * ldv));
-    acc.resize(static_cast<size_t>(kXi * ldm));
-    yt.resize(static_cast<size_t>(16 * L));
+    float* const vd = aligned_scratch(v, kXi * ldv);
+    float* const accd = aligned_scratch(acc, kXi * ldm);
+    float* const ytd = aligned_scratch(yt, 16 * L);
     for (int64_t q = q0; q < q1; ++q) {
       const int64_t tb = q / kblocks, kb = q % kblocks;
       const int64_t t0 = tb * tpan / tblocks * mr, t1 = std::min(tl.total, (tb + 1) * tpan / tblocks * mr);
@@ -223,7 +222,7 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
         const int64_t img = t / tl.per_image, ty = (t % tl.per_image) / tl.tx, tx = t % tl.tx;
         const float* src = xc + img * Cb * plane_c + (tm * ty * Wp + tm * tx) * L;
         for (int64_t cb = 0; cb < Cb; ++cb)
-          wk.input(src + cb * plane_c, Wp * L, L, v.data() + (t - t0) * Cv + cb * L, ldv);
+          wk.input(src + cb * plane_c, Wp * L, L, vd + (t - t0) * Cv + cb * L, ldv);
       }
       for (int64_t np = np0; np < np1; ++np) {
         const int64_t k0 = np * nr;
@@ -234,7 +233,7 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
           for (int xi = 0; xi < kXi; ++xi) {
             const float* u = pw.data.get() + ((xi * npan + np) * C + c0) * nr;
             for (int64_t i0 = t0; i0 < t1; i0 += mr)
-              uk.run_rows(kc, v.data() + xi * ldv + (i0 - t0) * Cv + c0, Cv, u, acc.data() + xi * ldm + (i0 - t0) * nr,
+              uk.run_rows(kc, vd + xi * ldv + (i0 - t0) * Cv + c0, Cv, u, accd + xi * ldm + (i0 - t0) * nr,
                           nr, static_cast<int>(std::min<int64_t>(mr, t1 - i0)), n, c0 > 0);
           }
         }
@@ -244,7 +243,7 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
             const int64_t t = i0 + i, img = t / tl.per_image, ty = (t % tl.per_image) / tl.tx, tx = t % tl.tx;
             const int64_t rows = std::min(tm, p.OH - tm * ty), cols = std::min(tm, p.OW - tm * tx);
             for (int j = 0; j * L < n; ++j) {
-              const float* mj = acc.data() + (i0 - t0 + i) * nr + j * L;
+              const float* mj = accd + (i0 - t0 + i) * nr + j * L;
               if (blocked) {  // pixel vectors into block (k0 + j*L) / L; lanes past K are zero
                 const int lanes = static_cast<int>(std::min<int64_t>(L, n - j * L));
                 float* yo = y + (((img * Kb + (k0 + j * L) / L) * p.OH + tm * ty) * p.OW + tm * tx) * L;
@@ -252,10 +251,10 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
                   out_px(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yo, p.OW * L);
                   continue;
                 }
-                out_px(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yt.data(), tm * L);
+                out_px(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, ytd, tm * L);
                 for (int64_t r = 0; r < rows; ++r)
                   for (int64_t c = 0; c < cols; ++c)
-                    for (int l = 0; l < L; ++l) yo[(r * p.OW + c) * L + l] = l < lanes ? yt[(r * tm + c) * L + l] : 0.f;
+                    for (int l = 0; l < L; ++l) yo[(r * p.OW + c) * L + l] = l < lanes ? ytd[(r * tm + c) * L + l] : 0.f;
                 continue;
               }
               float* yo = y + ((img * K + k0 + j * L) * p.OH + tm * ty) * p.OW + tm * tx;
@@ -264,10 +263,10 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
                 out_tile(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yo, OHW, p.OW);
                 continue;
               }
-              out_tile(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, yt.data(), tm * tm, tm);  // edge tile: keep what fits
+              out_tile(mj, ldm, bias.data() + k0 + j * L, lo, hi, L, ytd, tm * tm, tm);  // edge tile: keep what fits
               for (int l = 0; l < lanes; ++l)
                 for (int64_t r = 0; r < rows; ++r)
-                  for (int64_t c = 0; c < cols; ++c) yo[l * OHW + r * p.OW + c] = yt[l * tm * tm + tm * r + c];
+                  for (int64_t c = 0; c < cols; ++c) yo[l * OHW + r * p.OW + c] = ytd[l * tm * tm + tm * r + c];
             }
           }
         }

@@ -79,8 +79,7 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
   const kernels::BiasAct* add_bias = &select_bias_act({}, N);
   core::parallel_for(nblocks * rblocks, grain(std::min(kNb, N) * K), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> abuf;  // packed rows: all of K for one panel, else one K chunk
-    const size_t need = R == 1 ? 0 : static_cast<size_t>(std::max(div_up(kRb, mr) * kKc, div_up(K, kKc) * kKc) * mr);
-    if (abuf.size() < need) abuf.resize(need);
+    float* const ab = aligned_scratch(abuf, R == 1 ? 0 : std::max(div_up(kRb, mr) * kKc, div_up(K, kKc) * kKc) * mr);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t nb = t % nblocks, rb = t / nblocks;
       const int64_t n0 = nb * kNb, n1 = std::min(N, n0 + kNb), r0 = rb * kRb, r1 = std::min(R, r0 + kRb);
@@ -99,10 +98,10 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
           }
         } else {
           for (int64_t k0 = 0; k0 < K; k0 += kKc)
-            kernels::pack_a(x, K, r0, m, k0, std::min(kKc, K - k0), mr, abuf.data() + k0 * mr);
+            kernels::pack_a(x, K, r0, m, k0, std::min(kKc, K - k0), mr, ab + k0 * mr);
           for (int64_t j0 = n0; j0 < n1; j0 += nr)
             for (int64_t k0 = 0, c = 0; k0 < K; k0 += kKc, ++c)
-              pw.uk->run(std::min(kKc, K - k0), abuf.data() + k0 * mr, pw.panel(j0 / nr, c), nr, y + r0 * N + j0, N, m,
+              pw.uk->run(std::min(kKc, K - k0), ab + k0 * mr, pw.panel(j0 / nr, c), nr, y + r0 * N + j0, N, m,
                          static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0, nullptr);
         }
       } else {
@@ -110,11 +109,11 @@ void run_linear_gemm(const LinearPlan& plan, const PackedLinear& pw, const float
           const int64_t kc_len = std::min(kKc, K - k0);
           for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
             kernels::pack_a(x, K, i0, static_cast<int>(std::min<int64_t>(mr, r1 - i0)), k0, kc_len, mr,
-                            abuf.data() + ip * kc_len * mr);
+                            ab + ip * kc_len * mr);
           for (int64_t j0 = n0; j0 < n1; j0 += nr) {
             const float* bp = pw.panel(j0 / nr, c);
             for (int64_t i0 = r0, ip = 0; i0 < r1; i0 += mr, ++ip)
-              pw.uk->run(kc_len, abuf.data() + ip * kc_len * mr, bp, nr, y + i0 * N + j0, N,
+              pw.uk->run(kc_len, ab + ip * kc_len * mr, bp, nr, y + i0 * N + j0, N,
                          static_cast<int>(std::min<int64_t>(mr, r1 - i0)),
                          static_cast<int>(std::min<int64_t>(nr, n1 - j0)), c > 0, nullptr);
           }

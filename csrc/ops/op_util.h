@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by ops: kernel selection for the eltwise epilogue and input checks.
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -28,6 +29,14 @@ inline int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
 constexpr size_t kKeepScratchBytes = size_t{32} << 20;
 inline void trim_scratch(std::vector<float>& v) {
   if (v.capacity() * sizeof(float) > kKeepScratchBytes) std::vector<float>().swap(v);
+}
+
+/// n floats of a thread's kept scratch `v`, from a 64-byte boundary (a vector's own storage is
+/// only 16-byte aligned, and then every 64-byte vector access would straddle two cache lines).
+inline float* aligned_scratch(std::vector<float>& v, int64_t n) {
+  v.resize(static_cast<size_t>(n + 16));
+  const auto mis = reinterpret_cast<uintptr_t>(v.data()) % 64;
+  return v.data() + (64 - mis) % 64 / sizeof(float);
 }
 
 /// n floats, 64-byte aligned (packed weights), with one cache line of slack.
