@@ -84,6 +84,30 @@ int main() {
             }
         }
 
+    // Pointwise into a buffer whose blocks lie ystride pixels apart (a band of rows in the fused
+    // pointwise -> depthwise scratch): the plane's values at the new stride, the gaps untouched.
+    for (int64_t HW : {7, 37})
+      for (int64_t gap : {1, 16}) {
+        const int64_t C = 24, K = 40, Cb = (C + L - 1) / L, Kb = (K + L - 1) / L, ys = HW + gap;
+        kernels::NchwcPwParams p{C, K, HW, L};
+        auto x = random_vec(rng, Cb * HW * L), w = random_vec(rng, Kb * C * L), bias = random_vec(rng, Kb * L);
+        std::vector<float> plain(Kb * HW * L);
+        ref.pointwise(p, x.data(), w.data(), bias.data(), nullptr, kActs[2], plain.data(), 0, HW, 0, Kb);
+        p.ystride = ys;
+        std::vector<float> want(Kb * ys * L, 7.f), got(want);
+        ref.pointwise(p, x.data(), w.data(), bias.data(), nullptr, kActs[2], want.data(), 2, HW, 0, Kb);
+        k.fn.pointwise(p, x.data(), w.data(), bias.data(), nullptr, kActs[2], got.data(), 2, HW, 0, Kb);
+        bool ok = same_bits(want, got);
+        for (int64_t kb = 0; kb < Kb; ++kb)
+          for (int64_t q = 0; q < ys; ++q)
+            for (int64_t l = 0; l < L; ++l) {
+              const float v = want[(kb * ys + q) * L + l];
+              ok = ok && (q >= 2 && q < HW ? v == plain[(kb * HW + q) * L + l] : v == 7.f);
+            }
+        CHECK(ok);
+        if (!ok) std::fprintf(stderr, "  pointwise %s HW%lld ystride %lld\n", k.name, (long long)HW, (long long)ys);
+      }
+
     // Pointwise at stride 2 and 3 (downsampling): output rows of odd widths, ranges crossing rows.
     for (int64_t S : {2, 3})
       for (int64_t H : {1, 5, 8})

@@ -78,7 +78,7 @@ void pw_tile(const NchwcPwParams& p, const float* x, const float* w, const float
       }
     }
   }
-  store_tile<V, R, NB>(acc, bias, res, act, y, kb, p.S == 1 ? p.HW : p.HWo, q0);
+  store_tile<V, R, NB>(acc, bias, res, act, y, kb, pw_out_stride(p), q0);
 }
 
 // A tile of rn < R pixels (the last of a range).

@@ -24,12 +24,17 @@ namespace cnncore::kernels {
 
 /// Pointwise convolution of one image: C input and K output channels; input planes of HW pixels.
 /// S > 1 (ResNet's downsampling): output pixel (oy, ox) of an OW-wide plane of HWo pixels reads
-/// input pixel (oy*S, ox*S) of a W-wide one; S = 1: HWo = HW, pixel q reads pixel q.
+/// input pixel (oy*S, ox*S) of a W-wide one; S = 1: HWo = HW, pixel q reads pixel q. ystride:
+/// the output's block stride in pixels when it is not the plane (a band of rows in a scratch
+/// buffer, run_conv_pw_dw_nchwc); 0: the plane.
 struct NchwcPwParams {
   int64_t C, K, HW;
   int L;
   int64_t S = 1, W = 0, OW = 0, HWo = 0;
+  int64_t ystride = 0;
 };
+/// The output's block stride in pixels.
+inline int64_t pw_out_stride(const NchwcPwParams& p) { return p.ystride ? p.ystride : p.S == 1 ? p.HW : p.HWo; }
 /// y's blocks [kb0, kb1), output pixels [p0, p1). w: packed [ceil(K/L)][C][L] (w[(kb*C + c)*L + l]
 /// = weight of output channel kb*L + l, input c; zero past K); bias: ceil(K/L)*L floats; res:
 /// a blocked tensor shaped as y, or null.

@@ -14,7 +14,7 @@ extern const int nchwc_vector_lanes = 0;
 
 void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, const float* bias, const float* res,
                      const ActivationSpec& act, float* y, int64_t p0, int64_t p1, int64_t kb0, int64_t kb1) {
-  const int64_t L = p.L, HWo = p.S == 1 ? p.HW : p.HWo;
+  const int64_t L = p.L, HWo = pw_out_stride(p);
   for (int64_t kb = kb0; kb < kb1; ++kb)
     for (int64_t q = p0; q < p1; ++q)
       for (int64_t l = 0; l < L; ++l) {
