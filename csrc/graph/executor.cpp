@@ -169,8 +169,10 @@ struct Model::Impl : graph::WeightPacks {
     return pw.data;
   }
 
-  // True when every node that reads `name` reads it as input `index` of `op`.
-  bool read_only_as(const std::string& name, const std::string& op, size_t index) const {
+  // True when every node that reads `name` reads it as input `index` of `op` (a fused
+  // conv2d_pw_dw reads its two convolutions' weights as conv2d input 1).
+  bool read_only_as(const std::string& name, std::string op, size_t index) const {
+    if (op == "conv2d_pw_dw" && (index == 1 || index == 3)) op = "conv2d", index = 1;
     for (const Node& n : graph.nodes)
       for (size_t k = 0; k < n.inputs.size(); ++k)
         if (n.inputs[k] == name && (n.op != op || k != index)) return false;

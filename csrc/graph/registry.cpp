@@ -80,20 +80,24 @@ const std::pair<const char*, Activation> kActNames[] = {
     {"tanh", Activation::tanh},         {"silu", Activation::silu},       {"gelu", Activation::gelu},
     {"gelu_tanh", Activation::gelu_tanh}, {"softplus", Activation::softplus}};
 
+// The fused activation of attributes <prefix>activation, <prefix>act_alpha, <prefix>act_beta.
+ActivationSpec fused_activation(const Attrs& a, const std::string& prefix) {
+  const std::string key = prefix + "activation";
+  if (!a.has(key.c_str())) return {};
+  const std::string k = a.s(key.c_str(), "identity");
+  for (const auto& [name, kind] : kActNames)
+    if (k == name) {
+      const ActivationSpec act{kind, static_cast<float>(a.f((prefix + "act_alpha").c_str(), 0)),
+                               static_cast<float>(a.f((prefix + "act_beta").c_str(), 0))};
+      ops::check_activation(act);
+      return act;
+    }
+  throw InvalidArgument("unknown fused activation '" + k + "'");
+}
+
 ops::Epilogue epilogue(const CompileCtx& c, size_t residual_index, const Shape& out) {
   ops::Epilogue e;
-  Attrs a(c.node);
-  if (a.has("activation")) {
-    const std::string k = a.s("activation", "identity");
-    bool found = false;
-    for (const auto& [name, kind] : kActNames)
-      if (k == name) {
-        e.act = {kind, static_cast<float>(a.f("act_alpha", 0)), static_cast<float>(a.f("act_beta", 0))};
-        found = true;
-      }
-    if (!found) throw InvalidArgument("unknown fused activation '" + k + "'");
-    ops::check_activation(e.act);
-  }
+  e.act = fused_activation(Attrs(c.node), "");
   if (c.has(residual_index) && c.shapes[residual_index] != out)
     throw InvalidArgument("residual input " + shape_str(c.shapes[residual_index]) + " does not match output " +
                           shape_str(out));
@@ -139,6 +143,19 @@ int64_t blocked_channels(const Attrs& a, const Shape& x, int64_t L, const char* 
 }
 
 
+// Weights (and bias) of a blocked convolution packed once when they are constants, else null.
+std::shared_ptr<const ops::PackedNchwc> packed_nchwc(const CompileCtx& c, const ops::NchwcConvPlan& plan, size_t wi,
+                                                     size_t bi) {
+  const bool bias = c.has(bi);
+  if (!c.pack || !c.consts[wi] || (bias && !c.consts[bi])) return nullptr;
+  const float* b = bias ? c.consts[bi]->data() : nullptr;
+  return c.packed<ops::PackedNchwc>(wi, "conv_nchwc " + std::to_string(plan.L) + (bias ? " " + c.node.inputs[bi] : ""),
+                                    [plan, b](const float* w, const ConsumedFn&) {
+                                      auto pw = ops::pack_conv_nchwc(plan, w, b);
+                                      return PackedWeight{pw, [plan, pw] { return ops::unpack_conv_nchwc(plan, *pw); }};
+                                    });
+}
+
 CompiledNode conv2d_nchwc(const CompileCtx& c);
 
 CompiledNode conv2d(const CompileCtx& c) {
@@ -166,7 +183,7 @@ CompiledNode conv2d_nchwc(const CompileCtx& c) {
   const auto plan = ops::plan_conv2d_nchwc(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr,
                                            conv2d_options(Attrs(c.node)), L);
   const ops::Epilogue e0 = epilogue(c, 3, plan.out);
-  const bool res = c.has(3), bias = c.has(2);
+  const bool res = c.has(3);
   const auto& p = plan.conv.p;
   if (plan.kind == ops::NchwcConvPlan::winograd) {  // the Winograd op, reading and writing blocks
     const auto wpack = packed_conv(c, plan.conv);
@@ -180,21 +197,45 @@ CompiledNode conv2d_nchwc(const CompileCtx& c) {
             }};
   }
   // Packed once when the weights (and bias) are constants, else per call.
-  std::shared_ptr<const ops::PackedNchwc> packed;
-  if (c.pack && c.consts[1] && (!bias || c.consts[2])) {
-    const float* b = bias ? c.consts[2]->data() : nullptr;
-    packed = c.packed<ops::PackedNchwc>(1, "conv_nchwc " + std::to_string(plan.L) + (bias ? " " + c.node.inputs[2] : ""),
-                                        [plan, b](const float* w, const ConsumedFn&) {
-                                          auto pw = ops::pack_conv_nchwc(plan, w, b);
-                                          return PackedWeight{pw, [plan, pw] { return ops::unpack_conv_nchwc(plan, *pw); }};
-                                        });
-  }
+  const auto packed = packed_nchwc(c, plan, 1, 2);
   return {plan.out, plan.conv.N * p.K * p.OH * p.OW * (p.C / p.groups) * p.kh * p.kw,
           [plan, e0, res, packed](const float* const* in, float* out) {
             ops::Epilogue e = e0;
             e.residual = res ? in[3] : nullptr;
             auto pw = packed ? packed : ops::pack_conv_nchwc(plan, in[1], in[2]);
             ops::run_conv_nchwc(plan, *pw, in[0], out, e);
+          }};
+}
+
+// An expanding pointwise convolution and the depthwise one reading its output, fused by the
+// layout pass (graph/passes.cpp): inputs x (blocked), the pointwise weight and bias, the
+// depthwise weight and bias, the depthwise residual; attributes layout, the depthwise's conv2d
+// attributes and activation, and the pointwise's activation as pw_activation, pw_act_alpha,
+// pw_act_beta. Output as the depthwise conv2d's.
+CompiledNode conv2d_pw_dw(const CompileCtx& c) {
+  const Attrs a(c.node);
+  if (!a.has("layout")) throw InvalidArgument("conv2d_pw_dw: needs attribute layout (nchw<L>c)");
+  const int64_t L = layout_block(a, "conv2d_pw_dw");
+  const auto pw = ops::plan_conv2d_nchwc(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr, Conv2dOptions{}, L);
+  if (pw.kind != ops::NchwcConvPlan::pointwise)
+    throw InvalidArgument("conv2d_pw_dw: the first weight must be 1x1, got " + shape_str(c.shapes[1]));
+  const auto dw = ops::plan_conv2d_nchwc(pw.out, c.shapes[3], c.has(4) ? &c.shapes[4] : nullptr, conv2d_options(a), L);
+  if (dw.kind != ops::NchwcConvPlan::depthwise)
+    throw InvalidArgument("conv2d_pw_dw: the second weight " + shape_str(c.shapes[3]) + " is not depthwise over " +
+                          std::to_string(pw.conv.p.K) + " channels");
+  ops::Epilogue pwe;
+  pwe.act = fused_activation(a, "pw_");
+  const ops::Epilogue e0 = epilogue(c, 5, dw.out);
+  const bool res = c.has(5);
+  const auto pwpack = packed_nchwc(c, pw, 1, 2), dwpack = packed_nchwc(c, dw, 3, 4);
+  const auto &p = pw.conv.p, &q = dw.conv.p;
+  const int64_t macs = pw.conv.N * (p.K * p.OH * p.OW * p.C + q.K * q.OH * q.OW * q.kh * q.kw);
+  return {dw.out, macs, [pw, dw, pwe, e0, res, pwpack, dwpack](const float* const* in, float* out) {
+            ops::Epilogue e = e0;
+            e.residual = res ? in[5] : nullptr;
+            auto pww = pwpack ? pwpack : ops::pack_conv_nchwc(pw, in[1], in[2]);
+            auto dww = dwpack ? dwpack : ops::pack_conv_nchwc(dw, in[3], in[4]);
+            ops::run_conv_pw_dw_nchwc(pw, *pww, pwe, dw, *dww, in[0], out, e);
           }};
 }
 
@@ -516,6 +557,7 @@ CompiledNode embedding(const CompileCtx& c) {
 
 const OpDef kOps[] = {
     {"conv2d", 2, 4, conv2d},
+    {"conv2d_pw_dw", 4, 6, conv2d_pw_dw},
     {"to_nchwc", 1, 1, to_nchwc},
     {"from_nchwc", 1, 1, from_nchwc},
     {"conv1d", 2, 4, conv1d},

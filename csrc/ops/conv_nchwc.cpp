@@ -4,6 +4,8 @@
 #include "ops/conv_nchwc.h"
 
 #include <algorithm>
+#include <cstring>
+#include <numeric>
 
 #include "kernels/nchwc/nchwc.h"
 #include "ops/conv_gemm.h"
@@ -200,6 +202,78 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
           float* r = yn + (kb * HWo + q0) * L;
           epi->run(r, r, (q1 - q0) * L, nullptr, 0, e.act);
         }
+    }
+  });
+}
+
+// Rows of the pointwise output held per thread: about this many bytes of every block's rows, so
+// they stay in L2 between the pointwise kernel that writes them and the depthwise one that reads
+// them.
+constexpr int64_t kPwDwScratchBytes = 384 << 10;
+
+void run_conv_pw_dw_nchwc(const NchwcConvPlan& pw, const PackedNchwc& pww, const Epilogue& pwe,
+                          const NchwcConvPlan& dw, const PackedNchwc& dww, const float* x, float* y, const Epilogue& e) {
+  const auto& a = pw.conv.p;  // 1x1, stride 1: its output plane is the depthwise input plane
+  const auto& p = dw.conv.p;
+  const int64_t L = dw.L, N = dw.conv.N, Cb = div_up(a.C, L), Kb = div_up(p.K, L);
+  const auto& k = select_nchwc(L, "conv2d:pw+dw");
+  const ActivationSpec act_a = fused_act(pwe), act = fused_act(e);
+  const kernels::BiasAct* epi_a = kernels::is_piecewise_linear(pwe.act.kind) ? nullptr : &select_bias_act(pwe.act, L * p.W);
+  const kernels::BiasAct* epi = kernels::is_piecewise_linear(e.act.kind) ? nullptr : &select_bias_act(e.act, L * p.OW);
+  const int64_t in_plane = a.H * a.W * L, out_plane = p.OH * p.OW * L, row = p.W * L, taps = p.kh * p.kw;
+  // Output rows per step: the input rows they read (span) fit the scratch, at least one row.
+  const int64_t reach = (p.kh - 1) * p.dh + 1;
+  const int64_t cap_rows = std::max(reach, kPwDwScratchBytes / (Kb * row * 4));
+  const int64_t step = std::max<int64_t>(1, (cap_rows - reach) / p.sh + 1);
+  const int64_t span = (step - 1) * p.sh + reach;  // scratch rows per block
+  // Tasks: (image, band of output rows), a multiple of the thread count where the rows allow;
+  // each task walks its band top to bottom, so the rows two steps share are made once (bands
+  // repeat only their edge rows).
+  const int64_t threads = get_num_threads();
+  const int64_t bands = std::min(p.OH, threads / std::gcd(N, threads));
+  kernels::NchwcPwParams pp{a.C, a.K, a.H * a.W, static_cast<int>(L)};
+  pp.ystride = span * p.W;
+  core::parallel_for(N * bands, 1, [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<float> scratch;
+    float* s = aligned_scratch(scratch, Kb * span * row);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t n = t / bands, band = t % bands;
+      const int64_t oy0 = band * p.OH / bands, oy1 = (band + 1) * p.OH / bands;
+      const float* xn = x + n * Cb * in_plane;
+      int64_t have0 = 0, have1 = 0;  // pointwise rows [have0, have1) are in scratch rows 0..
+      for (int64_t o0 = oy0; o0 < oy1; o0 += step) {
+        const int64_t o1 = std::min(oy1, o0 + step);
+        const int64_t top = o0 * p.sh - p.pt;  // input row of tap 0 of output row o0
+        const int64_t i0 = std::clamp<int64_t>(top, 0, p.H);
+        const int64_t i1 = std::clamp<int64_t>((o1 - 1) * p.sh - p.pt + reach, i0, p.H);
+        // rows the last step made and this one reads again move to the top of each block
+        const int64_t keep = have1 > i0 && i0 >= have0 ? have1 - i0 : 0;
+        if (keep && i0 > have0)
+          for (int64_t kb = 0; kb < Kb; ++kb) {
+            float* sb = s + kb * span * row;
+            std::memmove(sb, sb + (i0 - have0) * row, static_cast<size_t>(keep * row) * sizeof(float));
+          }
+        if (i1 > i0 + keep) {
+          k.pointwise(pp, xn + i0 * row, pww.w.get(), pww.bias.data(), nullptr, act_a, s, keep * p.W, (i1 - i0) * p.W,
+                      0, Kb);
+          if (epi_a)
+            for (int64_t kb = 0; kb < Kb; ++kb) {
+              float* r = s + kb * span * row + keep * row;
+              epi_a->run(r, r, (i1 - i0 - keep) * row, nullptr, 0, pwe.act);
+            }
+        }
+        have0 = i0, have1 = i1;
+        // the depthwise rows [o0, o1) over scratch rows 0.. = input rows i0..
+        const kernels::NchwcDwParams dp{i1 - i0, p.W, o1 - o0, p.OW, p.kh, p.kw, p.sh, p.sw,
+                                        i1 > i0 ? i0 - top : 0, p.pl, p.dh, p.dw, static_cast<int>(L)};
+        for (int64_t kb = 0; kb < Kb; ++kb) {
+          const int64_t o = (n * Kb + kb) * out_plane + o0 * p.OW * L;
+          float* yb = y + o;
+          k.depthwise(dp, s + kb * span * row, dww.w.get() + kb * taps * L, dww.bias.data() + kb * L,
+                      e.residual ? e.residual + o : nullptr, act, yb, 0, o1 - o0);
+          if (epi) epi->run(yb, yb, (o1 - o0) * p.OW * L, nullptr, 0, e.act);
+        }
+      }
     }
   });
 }

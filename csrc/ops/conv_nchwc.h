@@ -47,6 +47,14 @@ Tensor unpack_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw);
 /// y = conv(x) + bias, + residual (blocked, as y), then the activation.
 void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const float* x, float* y, const Epilogue& e);
 
+/// An expanding pointwise convolution (1x1, stride 1) and the depthwise one that reads its
+/// output, in one pass without that tensor (graph/passes.cpp fuses them): each thread makes a
+/// few rows of every block of the pointwise output in L2-sized scratch and runs the depthwise
+/// rows that read them. x: the pointwise input; pwe: its activation (no residual); e: the
+/// depthwise epilogue. Same bits as the two convolutions one after the other.
+void run_conv_pw_dw_nchwc(const NchwcConvPlan& pw, const PackedNchwc& pww, const Epilogue& pwe,
+                          const NchwcConvPlan& dw, const PackedNchwc& dww, const float* x, float* y, const Epilogue& e);
+
 /// Global average pool of a blocked tensor [N, ceil(C/L), HW, L] into NCHW [N, C] (1x1 planes).
 void run_global_avg_pool_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y);
 /// y = x * s per channel: x and y blocked [N, ceil(C/L), HW, L], s NCHW [N, C].

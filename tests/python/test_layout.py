@@ -374,3 +374,123 @@ def test_bottlenecks_run_blocked_on_winograd(isa, batch, hw):
                 np.testing.assert_array_equal(m(x), got)
             finally:
                 cc.set_num_threads(prev)
+
+
+# ----------------------------------------------------------------------------- pointwise -> depthwise
+
+def _pw_dw_graph(c, k, dw_attrs, pw_act, dw_act, residual, L, fused):
+    """to_nchwc -> 1x1 (c -> k) -> depthwise on the blocked layout -> from_nchwc, as two conv2d
+    nodes or as one conv2d_pw_dw node."""
+    node = lambda name, op, ins, attrs: {"name": name, "op": op, "inputs": ins, "outputs": [name], "attrs": attrs}
+    act = lambda a, prefix="": {prefix + "activation": a[0], prefix + "act_alpha": a[1], prefix + "act_beta": a[2]} if a else {}
+    lay = {"layout": f"nchw{L}c"}
+    res = ["rb"] if residual else []
+    nodes = [node("xb", "to_nchwc", ["x"], {"block": L})]
+    if residual:
+        nodes.append(node("rb", "to_nchwc", ["r"], {"block": L}))
+    if fused:
+        nodes.append(node("d", "conv2d_pw_dw", ["xb", "wp", "bp", "wd", "bd"] + res,
+                          {**dw_attrs, **lay, **act(dw_act), **act(pw_act, "pw_")}))
+    else:
+        nodes += [node("e", "conv2d", ["xb", "wp", "bp"], {**lay, **act(pw_act)}),
+                  node("d", "conv2d", ["e", "wd", "bd"] + res, {**dw_attrs, **lay, **act(dw_act)})]
+    nodes.append(node("y", "from_nchwc", ["d"], {"channels": k}))
+    return {"inputs": ["x"] + (["r"] if residual else []), "outputs": ["y"], "nodes": nodes}
+
+
+RELU6, HSWISH, SILU, LEAKY = ("clip", 0.0, 6.0), ("hardswish", 0.0, 0.0), ("silu", 0.0, 0.0), ("leaky_relu", 0.1, 0.0)
+# (C, K, N, H, W, kernel, stride, dilation, pads, pointwise act, depthwise act, residual): tall
+# planes whose rows take several steps through the scratch (the rows two steps share are kept),
+# wide rows (a step of one or two output rows), planes of one or two rows, windows wider than
+# the plane, pads past the window, partial blocks, and exp-based activations (a pass after).
+PW_DW_CASES = [
+    (16, 96, 1, 112, 112, (3, 3), 2, 1, (1, 1, 1, 1), RELU6, RELU6, False),
+    (24, 144, 1, 56, 56, (3, 3), 1, 1, (1, 1, 1, 1), RELU6, RELU6, False),
+    (8, 48, 2, 150, 40, (5, 5), 1, 1, (2, 2, 2, 2), SILU, SILU, False),
+    (5, 33, 3, 97, 64, (5, 5), 2, 1, (2, 1, 2, 1), HSWISH, HSWISH, False),
+    (7, 40, 1, 200, 3, (3, 3), 1, 2, (2, 2, 2, 2), None, LEAKY, False),
+    (4, 20, 1, 5, 700, (3, 3), 2, 1, (0, 1, 1, 0), RELU6, None, False),
+    (3, 17, 2, 1, 40, (3, 3), 1, 1, (1, 1, 1, 1), RELU6, RELU6, True),
+    (6, 24, 1, 2, 9, (5, 5), 1, 1, (2, 2, 2, 2), None, None, True),
+    (9, 30, 1, 61, 33, (3, 1), 1, 1, (3, 0, 0, 0), LEAKY, RELU6, False),
+    (12, 64, 2, 47, 47, (3, 3), 3, 1, (4, 4, 4, 4), RELU6, RELU6, False),
+    (16, 32, 1, 80, 80, (3, 3), 1, 1, (0, 0, 0, 0), RELU6, RELU6, True),
+]
+
+
+@pytest.mark.parametrize("case", PW_DW_CASES, ids=lambda c: "c{}k{}n{}_{}x{}_k{}s{}d{}".format(*c[:6], c[6], c[7]))
+def test_fused_pointwise_depthwise_matches_the_two_nodes(isa, case):
+    """conv2d_pw_dw gives the bits of the pointwise and depthwise nodes it replaces, at every ISA cap
+    (with the block width that ISA's kernels take) and thread count."""
+    C, K, N, H, W, kern, stride, dil, pads, pw_act, dw_act, residual = case
+    L = 16 if isa == "avx512" else 8
+    rng = np.random.default_rng(sum(case[:5]))
+    w = {"wp": rand(rng, K, C, 1, 1), "bp": rand(rng, K), "wd": rand(rng, K, 1, *kern), "bd": rand(rng, K)}
+    dw_attrs = {"groups": K, "stride": [stride, stride], "dilation": [dil, dil], "pads": list(pads)}
+    models = []
+    for fused in (False, True):
+        m = cc.Model.from_graph(_pw_dw_graph(C, K, dw_attrs, pw_act, dw_act, residual, L, fused), w)
+        m.set_optimize(False)
+        models.append(m)
+    oh = (H + pads[0] + pads[2] - dil * (kern[0] - 1) - 1) // stride + 1
+    ow = (W + pads[1] + pads[3] - dil * (kern[1] - 1) - 1) // stride + 1
+    feeds = {"x": rand(rng, N, C, H, W)}
+    if residual:
+        feeds["r"] = rand(rng, N, K, oh, ow)
+    want = models[0].run(feeds)["y"]
+    assert want.shape == (N, K, oh, ow)
+    prev = cc.get_num_threads()
+    try:
+        for t in (1, 2, 3):
+            cc.set_num_threads(t)
+            np.testing.assert_array_equal(models[1].run(feeds)["y"], want, err_msg=f"{t} threads")
+    finally:
+        cc.set_num_threads(prev)
+
+
+def test_large_expansions_fuse_with_their_depthwise(isa):
+    """The layout pass fuses an expansion whose output is large (here 96x64x64, 1.5 MB) with the
+    depthwise convolution reading it, and leaves a small one (24x16x16) as two nodes; the model
+    still matches the unoptimized graph, its batch rows match single images bitwise, and its
+    weights survive state_dict and save."""
+    cc.manual_seed(21)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.big = SepBlock(16, 96, 24, k=3, stride=2)
+            self.small = SepBlock(24, 24, 24, k=5, act="hardswish")
+
+        def forward(self, x):
+            return self.small(self.big(x))
+
+    m = Net().to_model()
+    ref = cc.Model.from_graph(m.graph, m.state_dict())
+    ref.set_optimize(False)
+    simd = cc.build_info()["isa_active"] != "scalar"
+    shape = (2, 16, 64, 64)
+    ops = [n["op"] for n in m.optimized_graph(shape)["nodes"]]
+    assert ops.count("conv2d_pw_dw") == (1 if simd else 0), ops
+    x = rand(np.random.default_rng(22), *shape)
+    got = m(x)
+    np.testing.assert_allclose(got, ref(x), rtol=0, atol=5e-5 * max(1.0, float(np.abs(got).max())))
+    np.testing.assert_array_equal(m(x[1:]), got[1:])
+    for k, v in ref.state_dict().items():
+        np.testing.assert_array_equal(m.state_dict()[k], v)
+    np.testing.assert_array_equal(cc.Model.from_bytes(m.to_bytes())(x), got)
+
+
+@pytest.mark.parametrize("attrs,wp,wd,match", [
+    ({}, (8, 4, 1, 1), (8, 1, 3, 3), "layout"),
+    ({"layout": "nchw8c", "groups": 8}, (8, 4, 3, 3), (8, 1, 3, 3), "1x1"),
+    ({"layout": "nchw8c", "groups": 1}, (8, 4, 1, 1), (8, 8, 3, 3), "depthwise"),
+    ({"layout": "nchw8c", "groups": 8}, (8, 4, 1, 1), (6, 1, 3, 3), "groups|channels|depthwise"),
+    ({"layout": "nchw8c", "groups": 8, "pw_activation": "swish"}, (8, 4, 1, 1), (8, 1, 3, 3), "activation"),
+])
+def test_bad_fused_nodes_raise(attrs, wp, wd, match):
+    rng = np.random.default_rng(23)
+    w = {"wp": rand(rng, *wp), "wd": rand(rng, *wd)}
+    m = _one("conv2d_pw_dw", ["x", "wp", "", "wd"], attrs, w)
+    m.set_optimize(False)
+    with pytest.raises((cc.InvalidArgumentError, cc.UnsupportedError), match=match):
+        m(rand(rng, 1, 1, 6, 6, 8))
