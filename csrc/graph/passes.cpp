@@ -172,6 +172,7 @@ enum class Role {
   depthwise,  // conv: blocked in and out, always (the region's seeds)
   direct,     // conv of <= 4 input channels: NCHW in, blocked out, when its output feeds the region
   winograd,   // conv 3x3 / 5x5 stride 1 on Winograd: blocked in and out, when joined to the region
+  general,    // any other one-group conv of > 4 input channels: blocked in and out, when joined
   pool,       // global average pool: blocked in, NCHW [N, C, 1, 1] out
   scale,      // x * s, s [N, C, 1, 1]: x blocked, out blocked (a squeeze-excitation gate)
 };
@@ -188,6 +189,7 @@ Role conv_role(const Node& c, const std::map<std::string, Shape>& shapes, bool w
       return plan.p.groups > 1 || plan.p.kh * plan.p.kw > 1 ? Role::depthwise : Role::pointwise;
     if (ops::nchwc_winograd_supported(plan) && weights_const) return Role::winograd;
     if (plan.p.C <= 4 && ops::nchwc_direct_supported(plan)) return Role::direct;
+    if (ops::nchwc_general_supported(plan) && weights_const) return Role::general;
   } catch (const std::exception&) {
   }
   return Role::none;  // invalid ones are left for the conv2d op to report
@@ -310,6 +312,7 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
     switch (role[i]) {
       case Role::pointwise:
       case Role::winograd:
+      case Role::general:
       case Role::depthwise: return k == 0 || k == 3;
       case Role::direct: return k == 3;
       case Role::pool: return k == 0;
@@ -343,9 +346,9 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
     return it != prod.end() && (role[it->second] == Role::winograd || role[it->second] == Role::pointwise);
   };
   for (size_t i = 0; i < n; ++i) blocked[i] = role[i] == Role::depthwise || bottleneck_end(i);
-  // Grow the region: a pointwise or Winograd conv, pool or scale joins when a value it would read
-  // blocked comes blocked; a pointwise, Winograd or direct conv when a blocked node reads its
-  // output blocked.
+  // Grow the region: a pointwise, Winograd or general conv, pool or scale joins when a value it
+  // would read blocked comes blocked; a pointwise, Winograd, general or direct conv when a
+  // blocked node reads its output blocked.
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = 0; i < n; ++i) {
@@ -356,7 +359,8 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
         auto it = prod.find(c.inputs[k]);
         join = reads_blocked(i, k) && it != prod.end() && blocked[it->second] && writes_blocked(it->second);
       }
-      const bool by_consumer = role[i] == Role::pointwise || role[i] == Role::direct || role[i] == Role::winograd;
+      const bool by_consumer = role[i] == Role::pointwise || role[i] == Role::direct || role[i] == Role::winograd ||
+                               role[i] == Role::general;
       if (!join && by_consumer) join = read_blocked_by_some(c.outputs[0], true);
       if (join) blocked[i] = changed = true;
     }
@@ -378,7 +382,8 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
   }
   std::set<size_t> with_dense;  // regions holding a pointwise, Winograd or first-layer conv
   for (size_t i = 0; i < n; ++i)
-    if (blocked[i] && (role[i] == Role::pointwise || role[i] == Role::winograd || role[i] == Role::direct))
+    if (blocked[i] && (role[i] == Role::pointwise || role[i] == Role::winograd || role[i] == Role::direct ||
+                       role[i] == Role::general))
       with_dense.insert(root(i));
   for (size_t i = 0; i < n; ++i)
     if (blocked[i] && !with_dense.count(root(i))) blocked[i] = false;
@@ -424,6 +429,7 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
                         : role[i] == Role::pool    ? "global average pool of a blocked value"
                         : role[i] == Role::scale   ? "channel scale of a blocked value"
                         : role[i] == Role::winograd ? "Winograd next to the blocked region"
+                        : role[i] == Role::general  ? "k x k next to the blocked region"
                                                    : "pointwise next to the blocked region";
       core::log_line("dispatch layout " + node.name + " -> " + lname + " (" + why + ")");
     }

@@ -46,6 +46,8 @@ bool nchwc_conv_supported(const ConvPlan& plan) {
 
 bool nchwc_winograd_supported(const ConvPlan& plan) { return !plan.transposed && winograd_chosen(plan); }
 
+bool nchwc_general_supported(const ConvPlan& plan) { return !plan.transposed && plan.p.groups == 1; }
+
 bool nchwc_direct_supported(const ConvPlan& plan) {
   const auto& p = plan.p;
   return !plan.transposed && p.groups == 1 && p.dh == 1 && p.dw == 1;
@@ -66,7 +68,7 @@ NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bia
     if (x.size() != 5 || w.size() != 4 || x[4] != L)
       throw InvalidArgument(std::string(op) + ": input must be blocked 5-D with block " + str(L) +
                             " and weight 4-D, got " + shape_str(x) + " and " + shape_str(w));
-    const int64_t C = o.groups > 1 ? o.groups : w[1];  // depthwise: one input channel per group
+    const int64_t C = w[1] * std::max<int64_t>(1, o.groups);
     if (div_up(C, L) != x[1])
       throw InvalidArgument(std::string(op) + ": weight " + shape_str(w) + " expects " + str(C) +
                             " input channels, but the blocked input " + shape_str(x) + " holds " + str(x[1]) +
@@ -78,9 +80,11 @@ NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bia
       plan.kind = pointwise ? NchwcConvPlan::pointwise : NchwcConvPlan::depthwise;
     } else if (nchwc_winograd_supported(plan.conv)) {
       plan.kind = NchwcConvPlan::winograd;
+    } else if (nchwc_general_supported(plan.conv)) {
+      plan.kind = NchwcConvPlan::general;
     } else {
-      throw Unsupported(std::string(op) + ": a blocked input takes depthwise, pointwise (1x1, unpadded) "
-                        "and Winograd (3x3 / 5x5 stride 1) convolutions only");
+      throw Unsupported(std::string(op) + ": a blocked input takes depthwise and one-group convolutions only, got " +
+                        str(p.groups) + " groups of " + str(p.C / p.groups) + " channels");
     }
   }
   plan.out = nchwc_shape(plan.conv.out, L);
@@ -120,6 +124,7 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
   const int64_t L = plan.L, N = plan.conv.N, Kb = div_up(p.K, L), Cb = div_up(p.C, L);
   const auto& k = select_nchwc(L, plan.kind == NchwcConvPlan::depthwise ? "conv2d:dw"
                                  : plan.kind == NchwcConvPlan::direct  ? "conv2d:direct"
+                                 : plan.kind == NchwcConvPlan::general ? "conv2d:kxk"
                                                                        : "conv2d:pw");
   const ActivationSpec act = fused_act(e);
   // Activations the kernels do not apply run as a pass over each stored range (the padding
@@ -128,20 +133,19 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
   const kernels::BiasAct* epi = after ? &select_bias_act(e.act, L * p.OW) : nullptr;
   const int64_t out_plane = p.OH * p.OW * L, in_plane = p.H * p.W * L;
   const int64_t threads = get_num_threads();
-  if (plan.kind == NchwcConvPlan::direct) {
-    const kernels::NchwcDirectParams dp{p.C, p.H, p.W, p.K, p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl,
-                                        static_cast<int>(L)};
-    // Tasks: (image, pair of output blocks, band of rows); bands enough for every thread.
-    const int64_t pairs = div_up(Kb, 2), bands = std::min(p.OH, div_up(4 * threads, N * pairs));
+  // Tasks (image, pair of output blocks, band of rows), bands enough for every thread, for the
+  // kernels that make a pair of blocks at once: run(n, res, y, oy0, oy1, kb0, kb1) on image n's
+  // residual and output, then the activation pass over what it stored.
+  auto by_block_pairs = [&](int64_t images, const auto& run) {
+    const int64_t pairs = div_up(Kb, 2), bands = std::min(p.OH, div_up(4 * threads, images * pairs));
     const int64_t work = out_plane * 2 * p.C * p.kh * p.kw;
-    core::parallel_for(N * pairs * bands, grain(work / bands), [&](int64_t t0, int64_t t1) {
+    core::parallel_for(images * pairs * bands, grain(work / bands), [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t band = t % bands, pr = (t / bands) % pairs, n = t / (bands * pairs);
         const int64_t oy0 = band * p.OH / bands, oy1 = (band + 1) * p.OH / bands;
         const int64_t kb0 = 2 * pr, kb1 = std::min(Kb, kb0 + 2);
-        const float* res = e.residual ? e.residual + n * Kb * out_plane : nullptr;
         float* yn = y + n * Kb * out_plane;
-        k.direct(dp, x + n * p.C * p.H * p.W, pw.w.get(), pw.bias.data(), res, act, yn, oy0, oy1, kb0, kb1);
+        run(n, e.residual ? e.residual + n * Kb * out_plane : nullptr, yn, oy0, oy1, kb0, kb1);
         if (epi)
           for (int64_t kb = kb0; kb < kb1; ++kb) {
             float* r = yn + kb * out_plane + oy0 * p.OW * L;
@@ -149,6 +153,48 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
           }
       }
     });
+  };
+  if (plan.kind == NchwcConvPlan::direct) {
+    const kernels::NchwcDirectParams dp{p.C, p.H, p.W, p.K, p.OH, p.OW, p.kh, p.kw, p.sh, p.sw, p.pt, p.pl,
+                                        static_cast<int>(L)};
+    by_block_pairs(N, [&](int64_t n, const float* res, float* yn, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+      k.direct(dp, x + n * p.C * p.H * p.W, pw.w.get(), pw.bias.data(), res, act, yn, oy0, oy1, kb0, kb1);
+    });
+    return;
+  }
+  if (plan.kind == NchwcConvPlan::general) {
+    // The input zero-padded once per call (rows the taps reach, in parallel), so the kernel reads
+    // without bounds checks; unpadded problems read x as it is.
+    const int64_t Hp = (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1, Wp = (p.OW - 1) * p.sw + (p.kw - 1) * p.dw + 1;
+    const bool copy = p.pt > 0 || p.pl > 0 || Hp > p.H || Wp > p.W;
+    const kernels::NchwcConvParams cp{p.C, copy ? Hp : p.H, copy ? Wp : p.W, p.K, p.OH, p.OW, p.kh, p.kw,
+                                      p.sh, p.sw, p.dh, p.dw, static_cast<int>(L)};
+    const int64_t xplane = cp.Hp * cp.Wp * L;
+    thread_local std::vector<float> xpad_buf;  // the caller's; workers use the pointer
+    const float* xs = x;
+    if (copy) {
+      float* const xp = aligned_scratch(xpad_buf, N * Cb * xplane);
+      core::parallel_for(N * Cb * Hp, grain(Wp * L), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t row = r % Hp, img_cb = r / Hp, iy = row - p.pt;
+          float* dst = xp + r * Wp * L;
+          const int64_t c0 = std::min(p.pl, Wp), c1 = std::clamp<int64_t>(p.W + p.pl, c0, Wp);  // columns with data
+          if (iy < 0 || iy >= p.H) {
+            std::fill(dst, dst + Wp * L, 0.f);
+            continue;
+          }
+          std::fill(dst, dst + c0 * L, 0.f);
+          std::memcpy(dst + c0 * L, x + ((img_cb * p.H + iy) * p.W + (c0 - p.pl)) * L,
+                      static_cast<size_t>((c1 - c0) * L) * sizeof(float));
+          std::fill(dst + c1 * L, dst + Wp * L, 0.f);
+        }
+      });
+      xs = xp;
+    }
+    by_block_pairs(N, [&](int64_t n, const float* res, float* yn, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+      k.conv(cp, xs + n * Cb * xplane, pw.w.get(), pw.bias.data(), res, act, yn, oy0, oy1, kb0, kb1);
+    });
+    trim_scratch(xpad_buf);
     return;
   }
   if (plan.kind == NchwcConvPlan::depthwise) {

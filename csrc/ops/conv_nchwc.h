@@ -13,7 +13,7 @@ namespace cnncore::ops {
 Shape nchwc_shape(const Shape& nchw, int64_t L);
 
 struct NchwcConvPlan {
-  enum Kind { pointwise, depthwise, direct, winograd };
+  enum Kind { pointwise, depthwise, direct, winograd, general };
   ConvPlan conv;  // the NCHW problem (shape math and checks of plan_conv2d)
   int64_t L = 0;
   Kind kind = pointwise;
@@ -21,8 +21,9 @@ struct NchwcConvPlan {
 };
 /// Plans a convolution with blocked output (block width L). Its input `x` is blocked
 /// ([N, Cb, H, W, L]; the weight's shape says how many of the Cb*L channels are real) for a
-/// depthwise, pointwise (1x1, unpadded, any equal stride) or Winograd problem, or NCHW for a direct one (one
-/// group, undilated: a first layer). Throws Unsupported for other problems.
+/// depthwise, pointwise (1x1, unpadded, any equal stride), Winograd or other one-group problem
+/// (general), or NCHW for a direct one (one group, undilated: a first layer). Throws Unsupported
+/// for other problems (grouped, not depthwise).
 NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bias, const Conv2dOptions& o,
                                 int64_t L);
 /// Whether this NCHW problem is depthwise or pointwise (1x1 unpadded, equal strides), which the
@@ -30,6 +31,9 @@ NchwcConvPlan plan_conv2d_nchwc(const Shape& x, const Shape& w, const Shape* bia
 bool nchwc_conv_supported(const ConvPlan& plan);
 /// Whether it takes it with the input left NCHW (direct).
 bool nchwc_direct_supported(const ConvPlan& plan);
+/// Whether it takes it with a blocked input on the general k x k kernel (one group): what the
+/// others do not take.
+bool nchwc_general_supported(const ConvPlan& plan);
 /// Whether it runs it blocked on Winograd (3x3 / 5x5 stride 1 where the op would pick Winograd;
 /// conv_winograd.cpp, with constant weights packed by pack_conv).
 bool nchwc_winograd_supported(const ConvPlan& plan);

@@ -207,6 +207,42 @@ int main() {
               }
           }
 
+    // General k x k on blocked input (padded by the op): windows, strides, dilations; channel
+    // counts that leave partial input and output blocks; output widths that end in partial
+    // register tiles; a padded input wider and taller than the taps reach.
+    struct Gen {
+      int64_t C, kh, kw, sh, sw, dh, dw;
+    };
+    const Gen gens[] = {{20, 3, 3, 2, 2, 1, 1}, {16, 3, 3, 1, 1, 1, 1}, {5, 5, 5, 1, 1, 1, 1}, {33, 3, 3, 1, 1, 2, 2},
+                        {7, 7, 7, 2, 2, 1, 1}, {9, 3, 1, 1, 2, 1, 1}, {17, 2, 2, 2, 2, 1, 1}};
+    for (const Gen& d : gens)
+      for (int64_t K : {1, 16, 20, 33})
+        for (int64_t OH : {1, 7})
+          for (int64_t OW : {1, 7, 14, 29}) {
+            const int64_t Hp = (OH - 1) * d.sh + (d.kh - 1) * d.dh + 1 + (OW % 2), Wp = (OW - 1) * d.sw + (d.kw - 1) * d.dw + 2;
+            const int64_t Cb = (d.C + L - 1) / L, Kb = (K + L - 1) / L;
+            const kernels::NchwcConvParams p{d.C, Hp, Wp, K, OH, OW, d.kh, d.kw, d.sh, d.sw, d.dh, d.dw, L};
+            auto x = random_vec(rng, Cb * Hp * Wp * L), w = random_vec(rng, Kb * d.C * d.kh * d.kw * L);
+            auto bias = random_vec(rng, Kb * L), res = random_vec(rng, Kb * OH * OW * L);
+            x[x.size() / 3] = NAN;
+            const int64_t kb0 = Kb > 2 ? 1 : 0, mid = OH / 2;
+            for (const ActivationSpec& act : kActs)
+              for (bool with_res : {false, true}) {
+                std::vector<float> want(Kb * OH * OW * L, 7.f), got(want);
+                const float* r = with_res ? res.data() : nullptr;
+                ref.conv(p, x.data(), w.data(), bias.data(), r, act, want.data(), 0, OH, kb0, Kb);
+                k.fn.conv(p, x.data(), w.data(), bias.data(), r, act, got.data(), 0, mid, kb0, Kb);
+                k.fn.conv(p, x.data(), w.data(), bias.data(), r, act, got.data(), mid, OH, kb0, Kb);
+                const bool ok = same_bits(want, got);
+                CHECK(ok);
+                if (!ok)
+                  std::fprintf(stderr, "  conv %s C%lld %lldx%lld s%lldx%lld d%lldx%lld K%lld OH%lld OW%lld act%d res%d\n",
+                               k.name, (long long)d.C, (long long)d.kh, (long long)d.kw, (long long)d.sh,
+                               (long long)d.sw, (long long)d.dh, (long long)d.dw, (long long)K, (long long)OH,
+                               (long long)OW, static_cast<int>(act.kind), with_res);
+              }
+          }
+
     // Squeeze-excitation: global average pool (partial last blocks) and per-channel scale.
     for (int64_t HW : {1, 3, 4, 49, 50, 196})
       for (int64_t nch : {int64_t{1}, int64_t{L / 2 + 1}, int64_t{L}}) {

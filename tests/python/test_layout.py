@@ -288,7 +288,7 @@ def _one(op, inputs, attrs, weights, outputs=("y",)):
     ("from_nchwc", {"channels": 8}, (1, 4, 3, 3), None, "5-D"),
     ("conv2d", {"layout": "nchw16c", "groups": 8}, (1, 1, 3, 3, 8), (8, 1, 3, 3), "block"),
     ("conv2d", {"layout": "nchwxc"}, (1, 1, 3, 3, 16), (8, 16, 1, 1), "layout"),
-    ("conv2d", {"layout": "nchw16c", "stride": [2, 2]}, (1, 1, 5, 5, 16), (8, 16, 3, 3), "depthwise, pointwise"),
+    ("conv2d", {"layout": "nchw16c", "groups": 2}, (1, 1, 5, 5, 16), (8, 8, 3, 3), "one-group"),
     ("conv2d", {"layout": "nchw16c", "groups": 2}, (1, 4, 5, 5), (8, 2, 3, 3), "one group"),
     ("adaptive_avg_pool2d", {"layout": "nchw16c", "channels": 20, "output_size": [2, 2]}, (1, 2, 4, 4, 16), None,
      "output_size"),
@@ -317,7 +317,7 @@ def test_bad_blocked_scale_raises():
 
 class Bottleneck(nn.Module):
     """ResNet's bottleneck: 1x1 -> 3x3 (on Winograd) -> 1x1 + x, and a stride-2 variant (its 3x3
-    on the NCHW GEMM behind reorders, its downsampling 1x1 blocked)."""
+    on the blocked k x k kernel, its downsampling 1x1 blocked)."""
 
     def __init__(self, cin, mid, cout, stride=1):
         super().__init__()
@@ -337,7 +337,7 @@ class BottleNet(nn.Module):
         self.b1 = Bottleneck(40, 24, 40)          # 40 and 24 channels: partial blocks of 16 and 8
         self.b2 = Bottleneck(40, 32, 72)          # downsampling 1x1 (stride 1, channels change)
         self.b3 = Bottleneck(72, 20, 72)
-        self.b4 = Bottleneck(72, 32, 64, stride=2)  # a 3x3 stride 2 (GEMM, NCHW)
+        self.b4 = Bottleneck(72, 32, 64, stride=2)  # a 3x3 stride 2 (blocked k x k)
         self.b5 = Bottleneck(64, 16, 64)
 
     def forward(self, x):
@@ -358,14 +358,14 @@ def test_bottlenecks_run_blocked_on_winograd(isa, batch, hw):
     nodes = m.optimized_graph(x.shape)["nodes"]
     lay = {n["name"]: n["attrs"].get("layout") for n in nodes if n["op"] == "conv2d"}
     block = {"scalar": None, "avx2": "nchw8c", "avx512": "nchw16c"}[cc.build_info()["isa_active"]]
-    # the stride-1 bottlenecks' three convolutions; b5's 3x3 is on Winograd only at 15x15 (at
-    # 9x9 it has too few tiles and takes the GEMM, in NCHW between two reorders)
-    for b in ("b1", "b2", "b3") + (("b5",) if hw == 30 else ()):
-        assert all(lay[f"{b}.{c}"] == block for c in ("c1", "c2", "c3")), lay
-    if hw == 17:
-        assert lay["b5.c2"] is None, lay
-    # the stride-2 3x3 stays on the GEMM (NCHW); the stride-2 downsampling 1x1 and the stem run blocked
-    assert lay["b4.c2"] is None and lay["b4.down"] == block and lay["stem"] == block, lay
+    # every convolution: the stride-1 bottlenecks' on Winograd (b5's 3x3 only at 15x15: at 9x9 it
+    # has too few tiles and takes the k x k kernel), the stride-2 3x3 on the k x k kernel, the
+    # stride-2 downsampling 1x1 and the stem; one reorder, at the output
+    assert all(v == block for v in lay.values()), lay
+    ops = [n["op"] for n in nodes]
+    assert (ops.count("to_nchwc"), ops.count("from_nchwc")) == ((0, 1) if block else (0, 0)), ops
+    algo = {n["name"]: n for n in nodes}
+    assert len(lay) == 18 and algo["b4.c2"]["attrs"]["stride"] == [2, 2]
     if block:
         for t in (1, 3):
             prev = cc.get_num_threads()
@@ -377,6 +377,26 @@ def test_bottlenecks_run_blocked_on_winograd(isa, batch, hw):
 
 
 # ----------------------------------------------------------------------------- pointwise -> depthwise
+
+def _conv_feeds(rng, N, C, H, W, K, kern, stride, dil, pads, residual):
+    """Input x (and residual r, shaped as the output) of a convolution, and its output size."""
+    oh = (H + pads[0] + pads[2] - dil * (kern[0] - 1) - 1) // stride + 1
+    ow = (W + pads[1] + pads[3] - dil * (kern[1] - 1) - 1) // stride + 1
+    feeds = {"x": rand(rng, N, C, H, W)}
+    if residual:
+        feeds["r"] = rand(rng, N, K, oh, ow)
+    return feeds, (oh, ow)
+
+
+def _same_at_threads(run, want, threads):
+    prev = cc.get_num_threads()
+    try:
+        for t in threads:
+            cc.set_num_threads(t)
+            np.testing.assert_array_equal(run(), want, err_msg=f"{t} threads")
+    finally:
+        cc.set_num_threads(prev)
+
 
 def _pw_dw_graph(c, k, dw_attrs, pw_act, dw_act, residual, L, fused):
     """to_nchwc -> 1x1 (c -> k) -> depthwise on the blocked layout -> from_nchwc, as two conv2d
@@ -432,20 +452,10 @@ def test_fused_pointwise_depthwise_matches_the_two_nodes(isa, case):
         m = cc.Model.from_graph(_pw_dw_graph(C, K, dw_attrs, pw_act, dw_act, residual, L, fused), w)
         m.set_optimize(False)
         models.append(m)
-    oh = (H + pads[0] + pads[2] - dil * (kern[0] - 1) - 1) // stride + 1
-    ow = (W + pads[1] + pads[3] - dil * (kern[1] - 1) - 1) // stride + 1
-    feeds = {"x": rand(rng, N, C, H, W)}
-    if residual:
-        feeds["r"] = rand(rng, N, K, oh, ow)
+    feeds, (oh, ow) = _conv_feeds(rng, N, C, H, W, K, kern, stride, dil, pads, residual)
     want = models[0].run(feeds)["y"]
     assert want.shape == (N, K, oh, ow)
-    prev = cc.get_num_threads()
-    try:
-        for t in (1, 2, 3):
-            cc.set_num_threads(t)
-            np.testing.assert_array_equal(models[1].run(feeds)["y"], want, err_msg=f"{t} threads")
-    finally:
-        cc.set_num_threads(prev)
+    _same_at_threads(lambda: models[1].run(feeds)["y"], want, (1, 2, 3))
 
 
 def test_large_expansions_fuse_with_their_depthwise(isa):
@@ -494,3 +504,60 @@ def test_bad_fused_nodes_raise(attrs, wp, wd, match):
     m.set_optimize(False)
     with pytest.raises((cc.InvalidArgumentError, cc.UnsupportedError), match=match):
         m(rand(rng, 1, 1, 6, 6, 8))
+
+
+# ----------------------------------------------------------------------------- k x k on blocked input
+
+# (C, K, N, H, W, kernel, stride, dilation, pads (top, left, bottom, right), activation, residual):
+# ResNet's stride-2 3x3 and 3x3 on 7x7 planes (register tiles spanning rows), dilation, an
+# asymmetric 7x7 stride 2, unpadded ones read in place (one leaving the last row and column
+# unread), non-square windows, a 1x1 output, partial input and output blocks, batches.
+KXK_CASES = [
+    (20, 24, 1, 56, 56, (3, 3), 2, 1, (1, 1, 1, 1), RELU6, False),
+    (33, 17, 2, 7, 7, (3, 3), 1, 1, (1, 1, 1, 1), ("relu", 0.0, 0.0), True),
+    (8, 16, 1, 20, 31, (5, 5), 1, 2, (4, 4, 4, 4), SILU, False),
+    (16, 40, 3, 15, 9, (7, 7), 2, 1, (3, 2, 1, 0), HSWISH, False),
+    (12, 8, 1, 11, 12, (3, 3), 2, 1, (0, 0, 0, 0), None, False),
+    (9, 20, 1, 9, 40, (1, 3), 1, 1, (0, 1, 0, 1), RELU6, False),
+    (24, 24, 1, 3, 3, (3, 3), 3, 1, (1, 1, 1, 1), ("relu", 0.0, 0.0), True),
+    (40, 64, 1, 14, 14, (3, 3), 2, 1, (1, 1, 1, 1), ("relu", 0.0, 0.0), True),
+    (17, 33, 2, 5, 70, (2, 2), 2, 1, (0, 0, 0, 0), LEAKY, False),
+]
+
+
+def _kxk_graph(attrs, K, act, residual, L):
+    """One conv2d node on NCHW (L = 0), or between reorders on the blocked layout of width L."""
+    node = lambda name, op, ins, a: {"name": name, "op": op, "inputs": ins, "outputs": [name], "attrs": a}
+    a = {**attrs, **({"activation": act[0], "act_alpha": act[1], "act_beta": act[2]} if act else {})}
+    ins = ["x", "w", "b"] + (["r"] if residual else [])
+    if not L:
+        return {"inputs": ["x"] + ins[3:], "outputs": ["y"], "nodes": [node("y", "conv2d", ins, a)]}
+    nodes = [node("xb", "to_nchwc", ["x"], {"block": L})]
+    if residual:
+        nodes.append(node("rb", "to_nchwc", ["r"], {"block": L}))
+    nodes += [node("yb", "conv2d", ["xb", "w", "b"] + (["rb"] if residual else []), {**a, "layout": f"nchw{L}c"}),
+              node("y", "from_nchwc", ["yb"], {"channels": K})]
+    return {"inputs": ["x"] + ins[3:], "outputs": ["y"], "nodes": nodes}
+
+
+@pytest.mark.parametrize("case", KXK_CASES, ids=lambda c: "c{}k{}n{}_{}x{}_k{}s{}d{}".format(*c[:6], c[6], c[7]))
+def test_blocked_kxk_conv_matches_the_nchw_conv(isa, case):
+    """A one-group convolution on a blocked input (the general k x k kernel, not Winograd) gives
+    the NCHW convolution's values within float rounding, at every ISA cap, the same bits at 1-3
+    threads."""
+    C, K, N, H, W, kern, stride, dil, pads, act, residual = case
+    L = 16 if isa == "avx512" else 8
+    rng = np.random.default_rng(sum(case[:5]))
+    w = {"w": rand(rng, K, C, *kern), "b": rand(rng, K)}
+    attrs = {"stride": [stride, stride], "dilation": [dil, dil], "pads": list(pads)}
+    models = []
+    for lay in (0, L):
+        m = cc.Model.from_graph(_kxk_graph(attrs, K, act, residual, lay), w)
+        m.set_optimize(False)
+        models.append(m)
+    feeds, (oh, ow) = _conv_feeds(rng, N, C, H, W, K, kern, stride, dil, pads, residual)
+    want = models[0].run(feeds)["y"]
+    got = models[1].run(feeds)["y"]
+    assert got.shape == want.shape == (N, K, oh, ow)
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * max(1.0, float(np.abs(want).max())) * np.sqrt(C))
+    _same_at_threads(lambda: models[1].run(feeds)["y"], got, (1, 3))

@@ -1,4 +1,4 @@
-// AVX2 instance of the blocked-layout kernels (blocked.h): pointwise and first-layer tiles of
+// AVX2 instance of the blocked-layout kernels (blocked.h): pointwise, k x k and first-layer tiles of
 // 6 pixels by two output blocks (12 accumulators of the 16 vector registers).
 #include <immintrin.h>
 
@@ -22,6 +22,11 @@ void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, con
 void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
                   const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
   direct_run<VecF, 6>(p, x, w, bias, res, act, y, oy0, oy1, kb0, kb1);
+}
+
+void nchwc_conv(const NchwcConvParams& p, const float* x, const float* w, const float* bias, const float* res,
+                const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+  conv_run<VecF, 6>(p, x, w, bias, res, act, y, oy0, oy1, kb0, kb1);
 }
 
 void nchwc_global_avg_pool(const float* x, int64_t HW, int, int64_t nch, float* y) {

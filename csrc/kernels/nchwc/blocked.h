@@ -304,6 +304,74 @@ void direct_run(const NchwcDirectParams& p, const float* x, const float* w, cons
     }
 }
 
+// ---------------------------------------------------------------------------- k x k (blocked input)
+// A register tile: R consecutive output pixels from q0 on (row-major, so on small planes a tile
+// spans rows and every weight loaded still feeds R pixels), NB output blocks from kb on, summed
+// over channels in order and, per channel, the taps in (ky, kx) order, from the zero-padded input
+// (every tap in range). Each broadcast input value feeds NB FMAs, as in the pointwise tile.
+template <class V, int R, int NB>
+void conv_tile(const NchwcConvParams& p, const float* x, const float* w, const float* bias, const float* res,
+               const ActivationSpec& act, float* y, int64_t q0, int64_t kb) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  T acc[NB][R];
+#pragma GCC unroll 64
+  for (int i = 0; i < NB * R; ++i) acc[i / R][i % R] = V::set1(0.f);
+  int64_t off[R];  // tap (0, 0) of each pixel
+  for (int r = 0; r < R; ++r) {
+    const int64_t oy = (q0 + r) / p.OW, ox = (q0 + r) % p.OW;
+    off[r] = (oy * p.sh * p.Wp + ox * p.sw) * L;
+  }
+  const int64_t taps = p.kh * p.kw, wblock = p.C * taps * L, plane = p.Hp * p.Wp * L;
+  for (int64_t cb = 0; cb * L < p.C; ++cb) {
+    const int64_t n = std::min<int64_t>(L, p.C - cb * L);
+    for (int64_t l = 0; l < n; ++l) {
+      const float* wc = w + ((kb * p.C + cb * L + l) * taps) * L;
+      const float* xc = x + cb * plane + l;
+      for (int64_t ky = 0; ky < p.kh; ++ky)
+        for (int64_t kx = 0; kx < p.kw; ++kx) {
+          const float* xt = xc + (ky * p.dh * p.Wp + kx * p.dw) * L;
+          const float* wt = wc + (ky * p.kw + kx) * L;
+          T wv[NB];
+#pragma GCC unroll 4
+          for (int b = 0; b < NB; ++b) wv[b] = V::load_n(wt + b * wblock, L);
+#pragma GCC unroll 32
+          for (int r = 0; r < R; ++r) {
+            const T xv = V::set1(xt[off[r]]);
+#pragma GCC unroll 4
+            for (int b = 0; b < NB; ++b) acc[b][r] = V::fma(wv[b], xv, acc[b][r]);
+          }
+        }
+    }
+  }
+  store_tile<V, R, NB>(acc, bias, res, act, y, kb, p.OH * p.OW, q0);
+}
+
+template <class V, int R, int NB>
+void conv_tail(int rn, const NchwcConvParams& p, const float* x, const float* w, const float* bias,
+               const float* res, const ActivationSpec& act, float* y, int64_t q0, int64_t kb) {
+  if (rn == R) return conv_tile<V, R, NB>(p, x, w, bias, res, act, y, q0, kb);
+  if constexpr (R > 1) conv_tail<V, R - 1, NB>(rn, p, x, w, bias, res, act, y, q0, kb);
+}
+
+// Output blocks two at a time (the last one alone when their count is odd), each pair over the
+// rows' pixels in tiles of R.
+template <class V, int R>
+void conv_run(const NchwcConvParams& p, const float* x, const float* w, const float* bias, const float* res,
+              const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+  const int64_t q1 = oy1 * p.OW;
+  for (int64_t kb = kb0; kb < kb1; kb += 2) {
+    int64_t q = oy0 * p.OW;
+    if (kb + 1 < kb1) {
+      for (; q + R <= q1; q += R) conv_tile<V, R, 2>(p, x, w, bias, res, act, y, q, kb);
+      if (q < q1) conv_tail<V, R - 1, 2>(static_cast<int>(q1 - q), p, x, w, bias, res, act, y, q, kb);
+    } else {
+      for (; q + R <= q1; q += R) conv_tile<V, R, 1>(p, x, w, bias, res, act, y, q, kb);
+      if (q < q1) conv_tail<V, R - 1, 1>(static_cast<int>(q1 - q), p, x, w, bias, res, act, y, q, kb);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------- squeeze-excitation
 template <class V>
 void global_avg_pool_run(const float* x, int64_t HW, int64_t nch, float* y) {

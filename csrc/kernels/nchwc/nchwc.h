@@ -3,9 +3,9 @@
 // channels as ceil(C/L) blocks of [H][W][L] (NCHW16c for AVX-512, NCHW8c for AVX2), channel c
 // of pixel p at ((c / L) * H*W + p) * L + c % L; a last block's lanes past C are padding (zero
 // from the reorder; later ops keep them finite, and the weights that read them are zero).
-// Kernels of this family: the reorders to and from NCHW, the pointwise (1x1) and the depthwise
-// convolution on blocked tensors, a direct convolution of few input channels (a first layer)
-// from NCHW to blocked, and the global average pool and per-channel scale of squeeze-excitation.
+// Kernels of this family: the reorders to and from NCHW, the pointwise (1x1), the depthwise and
+// the general (k x k, one group) convolution on blocked tensors, a direct convolution of few
+// input channels (a first layer) from NCHW to blocked, and the global average pool and per-channel scale of squeeze-excitation.
 // Per output the arithmetic is fixed, so every variant gives the same bits as the reference
 // (ref.cpp, the spec): a convolution sums w*x with fused multiply-adds from 0, over input
 // channels in order (pointwise), over the in-range taps in (ky, kx) order (depthwise), or over
@@ -64,6 +64,22 @@ using NchwcDirectFn = void (*)(const NchwcDirectParams& p, const float* x, const
                                const float* res, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,
                                int64_t kb1);
 
+/// A convolution of one group, any k x k window, stride and dilation, from a blocked input to
+/// blocked output (the stride-2 3x3 and small-plane 3x3 layers of ResNet's bottlenecks). The op
+/// passes the input zero-padded: Hp x Wp pixels per block, covering every tap
+/// (Hp >= (OH-1)*sh + (kh-1)*dh + 1, and so for Wp), so kernels read without bounds checks.
+struct NchwcConvParams {
+  int64_t C, Hp, Wp, K, OH, OW, kh, kw, sh, sw, dh, dw;
+  int L;
+};
+/// Output rows [oy0, oy1) of output blocks [kb0, kb1): x [ceil(C/L)][Hp][Wp][L] (tap (ky, kx) of
+/// output (oy, ox) at pixel (oy*sh + ky*dh, ox*sw + kx*dw)), w packed [ceil(K/L)][C][kh][kw][L]
+/// (zero past K), bias ceil(K/L)*L floats, res blocked as y or null; sums w*x over (c, ky, kx) in
+/// order, then + bias, + residual, the activation.
+using NchwcConvFn = void (*)(const NchwcConvParams& p, const float* x, const float* w, const float* bias,
+                             const float* res, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,
+                             int64_t kb1);
+
 /// Global average pool of one block of one image: y[l] = mean of lane l over the HW pixels, for
 /// l < nch; summed in four partial sums (pixel j into sum j % 4), combined (s0 + s1) + (s2 + s3).
 using NchwcPoolFn = void (*)(const float* x, int64_t HW, int L, int64_t nch, float* y);
@@ -80,6 +96,7 @@ struct Nchwc {
   NchwcDwFn depthwise;
   NchwcReorderFn to_blocked, from_blocked;
   NchwcDirectFn direct;
+  NchwcConvFn conv;
   NchwcPoolFn global_avg_pool;
   NchwcScaleFn scale;
   int lanes;  // the L a SIMD variant handles; 0: any (the reference)
@@ -97,6 +114,9 @@ struct Nchwc {
   void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias,     \
                     const float* res, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0,     \
                     int64_t kb1);                                                                        \
+  void nchwc_conv(const NchwcConvParams& p, const float* x, const float* w, const float* bias,         \
+                  const float* res, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, \
+                  int64_t kb1);                                                                        \
   void nchwc_global_avg_pool(const float* x, int64_t HW, int L, int64_t nch, float* y);               \
   void nchwc_scale(const float* x, const float* s, int64_t HW, int L, float* y);                      \
   extern const int nchwc_vector_lanes;                                                                 \

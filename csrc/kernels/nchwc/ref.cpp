@@ -76,6 +76,28 @@ void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, co
         }
 }
 
+void nchwc_conv(const NchwcConvParams& p, const float* x, const float* w, const float* bias, const float* res,
+                const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
+  const int64_t L = p.L, taps = p.kh * p.kw;
+  for (int64_t kb = kb0; kb < kb1; ++kb)
+    for (int64_t oy = oy0; oy < oy1; ++oy)
+      for (int64_t ox = 0; ox < p.OW; ++ox)
+        for (int64_t l = 0; l < L; ++l) {
+          float acc = 0.f;
+          for (int64_t c = 0; c < p.C; ++c)
+            for (int64_t ky = 0; ky < p.kh; ++ky)
+              for (int64_t kx = 0; kx < p.kw; ++kx) {
+                const int64_t iy = oy * p.sh + ky * p.dh, ix = ox * p.sw + kx * p.dw;
+                acc = std::fma(w[((kb * p.C + c) * taps + ky * p.kw + kx) * L + l],
+                               x[(((c / L) * p.Hp + iy) * p.Wp + ix) * L + c % L], acc);
+              }
+          const int64_t o = ((kb * p.OH + oy) * p.OW + ox) * L + l;
+          acc = acc + bias[kb * L + l];
+          if (res) acc = acc + res[o];
+          y[o] = activate(acc, act);
+        }
+}
+
 void nchwc_global_avg_pool(const float* x, int64_t HW, int L, int64_t nch, float* y) {
   for (int64_t l = 0; l < nch; ++l) {
     float s[4] = {0.f, 0.f, 0.f, 0.f};
