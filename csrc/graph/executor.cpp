@@ -170,9 +170,9 @@ struct Model::Impl : graph::WeightPacks {
   }
 
   // True when every node that reads `name` reads it as input `index` of `op` (a fused
-  // conv2d_pw_dw reads its two convolutions' weights as conv2d input 1).
+  // separable_conv2d reads its convolutions' weights as conv2d input 1).
   bool read_only_as(const std::string& name, std::string op, size_t index) const {
-    if (op == "conv2d_pw_dw" && (index == 1 || index == 3)) op = "conv2d", index = 1;
+    if (op == "separable_conv2d" && (index == 1 || index == 4 || index == 6)) op = "conv2d", index = 1;
     for (const Node& n : graph.nodes)
       for (size_t k = 0; k < n.inputs.size(); ++k)
         if (n.inputs[k] == name && (n.op != op || k != index)) return false;

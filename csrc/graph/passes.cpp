@@ -223,63 +223,100 @@ Role role_of(const Graph& g, const Node& c, const std::map<std::string, Shape>& 
   return Role::none;
 }
 
-// A blocked pointwise convolution (1x1, stride 1, no residual) whose output only a blocked
-// depthwise one reads (MobileNet's expand -> depthwise) becomes one conv2d_pw_dw node, which
-// makes that output a few rows at a time in L2 (ops::run_conv_pw_dw_nchwc) instead of writing
-// and reading it whole. Only where that tensor is large (at least kPwDwMinBytes per image):
-// smaller ones stay in cache between the two nodes anyway. Measured in-process on MobileNetV2,
-// 2 threads: 0.96-0.99x at batch 1, 0.86x at batch 8 (from 512 KB; from 1 MB 0.92-0.95x in the
-// same runs where 512 KB gave 0.90-0.91x, and all pairs 0.90-1.01x). `shapes`: the NCHW shape
-// of each blocked output.
-constexpr int64_t kPwDwMinBytes = 512 << 10;
+// A blocked depthwise convolution and the blocked pointwise ones beside it (MobileNet's
+// expand -> depthwise -> project) become one separable_conv2d node, which makes the tensors
+// between them a few rows at a time in L2 (ops::run_separable_nchwc) instead of writing and
+// reading them whole: the expansion (1x1, stride 1, no residual) whose output only the depthwise
+// conv reads, and the projection (1x1, stride 1) that alone reads the depthwise output (which
+// then has no residual). Each only where the tensor it saves is large (at least
+// kSeparableMinBytes per image): smaller ones stay in cache between the nodes anyway. Measured
+// in-process on MobileNetV2, 2 threads, expansions alone: 0.96-0.99x at batch 1, 0.86x at batch 8
+// (from 512 KB; from 1 MB 0.92-0.95x in runs where 512 KB gave 0.90-0.91x). `shapes`: the NCHW
+// shape of each blocked output.
+constexpr int64_t kSeparableMinBytes = 512 << 10;
 
-void fuse_pointwise_depthwise(Graph& g, const std::map<std::string, Shape>& shapes) {
+void fuse_separable(Graph& g, const std::map<std::string, Shape>& shapes) {
   const Uses uses(g);
-  std::map<std::string, size_t> reader;  // a value read once -> the node reading it
-  for (size_t i = 0; i < g.nodes.size(); ++i)
+  std::map<std::string, size_t> prod, reader;  // a value -> its producer; a value read once -> its reader
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    prod[g.nodes[i].outputs[0]] = i;
     for (const std::string& v : g.nodes[i].inputs)
       if (uses.single_internal_use(v)) reader[v] = i;
-  auto conv = [&](const Node& n) -> const Shape* {  // a blocked conv2d's weight shape
-    if (n.op != "conv2d" || !n.attrs.count("layout") || n.inputs.size() < 2) return nullptr;
-    auto it = shapes.find(n.outputs[0]);
+  }
+  auto weight = [&](const Node& n) -> const Shape* {  // a blocked conv2d's constant weight shape
+    if (n.op != "conv2d" || !n.attrs.count("layout") || n.inputs.size() < 2 || !shapes.count(n.outputs[0])) return nullptr;
     auto w = g.weights.find(n.inputs[1]);
-    return it == shapes.end() || w == g.weights.end() || w->second.shape().size() != 4 ? nullptr : &w->second.shape();
+    return w == g.weights.end() || w->second.shape().size() != 4 ? nullptr : &w->second.shape();
+  };
+  auto input = [](const Node& n, size_t k) { return k < n.inputs.size() ? n.inputs[k] : std::string(); };
+  auto big = [&](const std::string& v) {
+    const Shape& s = shapes.at(v);
+    return s[1] * s[2] * s[3] * 4 >= kSeparableMinBytes;
+  };
+  // A 1x1 stride-1 one-group conv (any pads would change the plane, so the planner's check of
+  // the output plane covers them).
+  auto pointwise = [&](const Node& n) {
+    const Shape* w = weight(n);
+    if (!w || (*w)[2] != 1 || (*w)[3] != 1) return false;
+    try {
+      const Conv2dOptions o = conv2d_options(Attrs(n));
+      return o.stride == std::array<int64_t, 2>{1, 1} && o.groups == 1 && o.pads == std::array<int64_t, 4>{0, 0, 0, 0};
+    } catch (const std::exception&) {
+      return false;  // left for the conv2d op to report
+    }
   };
   std::vector<bool> gone(g.nodes.size());
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& a = g.nodes[i];
-    const Shape* wa = conv(a);
-    auto r = reader.find(a.outputs[0]);
-    if (!wa || r == reader.end() || (a.inputs.size() > 3 && !a.inputs[3].empty())) continue;
-    const Node& b = g.nodes[r->second];
-    const Shape* wb = conv(b);
-    const Shape& y = shapes.at(a.outputs[0]);
-    if (!wb || b.inputs[0] != a.outputs[0] || (*wa)[2] != 1 || (*wa)[3] != 1 || (*wb)[1] != 1 || (*wb)[0] != y[1])
-      continue;
+    const Node& d = g.nodes[i];
+    const Shape* wd = weight(d);
+    if (!wd || (*wd)[1] != 1 || (*wd)[0] != shapes.at(d.outputs[0])[1]) continue;
     try {
-      const Conv2dOptions oa = conv2d_options(Attrs(a)), ob = conv2d_options(Attrs(b));
-      if (oa.stride != std::array<int64_t, 2>{1, 1} || oa.groups != 1 || ob.groups != y[1]) continue;
+      if (conv2d_options(Attrs(d)).groups != (*wd)[0]) continue;
     } catch (const std::exception&) {
-      continue;  // left for the conv2d op to report
+      continue;
     }
-    const int64_t bytes = y[1] * y[2] * y[3] * 4;
-    if (bytes < kPwDwMinBytes) continue;
+    int ex = -1, pj = -1;
+    auto p = prod.find(d.inputs[0]);
+    if (p != prod.end() && !gone[p->second] && pointwise(g.nodes[p->second]) && input(g.nodes[p->second], 3).empty() &&
+        reader.count(d.inputs[0]) && reader[d.inputs[0]] == i && big(d.inputs[0]))
+      ex = static_cast<int>(p->second);
+    auto r = reader.find(d.outputs[0]);
+    if (r != reader.end() && input(d, 3).empty() && pointwise(g.nodes[r->second]) &&
+        g.nodes[r->second].inputs[0] == d.outputs[0] && big(d.outputs[0]))
+      pj = static_cast<int>(r->second);
+    if (ex < 0 && pj < 0) continue;
+    const Node* e = ex >= 0 ? &g.nodes[ex] : nullptr;
+    const Node* q = pj >= 0 ? &g.nodes[pj] : nullptr;
     Node f;
-    f.op = "conv2d_pw_dw";
-    f.name = a.name + "+" + b.name;
-    auto in = [](const Node& n, size_t k) { return k < n.inputs.size() ? n.inputs[k] : std::string(); };
-    f.inputs = {a.inputs[0], a.inputs[1], in(a, 2), b.inputs[1], in(b, 2), in(b, 3)};
+    f.op = "separable_conv2d";
+    f.name = (e ? e->name + "+" : "") + d.name + (q ? "+" + q->name : "");
+    f.inputs = {e ? e->inputs[0] : d.inputs[0], d.inputs[1], input(d, 2), q ? input(*q, 3) : input(d, 3),
+                e ? e->inputs[1] : "", e ? input(*e, 2) : "", q ? q->inputs[1] : "", q ? input(*q, 2) : ""};
     while (f.inputs.back().empty()) f.inputs.pop_back();
-    f.outputs = b.outputs;
-    f.attrs = b.attrs;
-    for (const char* k : {"activation", "act_alpha", "act_beta"})
-      if (a.attrs.count(k)) f.attrs[std::string("pw_") + k] = a.attrs.at(k);
-    if (core::verbose("dispatch"))
-      core::log_line("dispatch fuse " + a.name + " + " + b.name + " -> conv2d_pw_dw (the " + std::to_string(y[1]) +
-                     "x" + std::to_string(y[2]) + "x" + std::to_string(y[3]) + " pointwise output, " +
-                     std::to_string(bytes >> 10) + " KB per image, made a few rows at a time in L2)");
-    g.nodes[r->second] = std::move(f);
-    gone[i] = true;
+    f.outputs = q ? q->outputs : d.outputs;
+    f.attrs = d.attrs;
+    for (const char* k : {"activation", "act_alpha", "act_beta"}) {
+      if (e && e->attrs.count(k)) f.attrs[std::string("expand_") + k] = e->attrs.at(k);
+      if (q && q->attrs.count(k)) f.attrs[std::string("project_") + k] = q->attrs.at(k);
+    }
+    if (core::verbose("dispatch")) {
+      auto kb = [&](const std::string& v) {
+        const Shape& sh = shapes.at(v);
+        return std::to_string(sh[1]) + "x" + std::to_string(sh[2]) + "x" + std::to_string(sh[3]) + " (" +
+               std::to_string(sh[1] * sh[2] * sh[3] * 4 >> 10) + " KB per image)";
+      };
+      std::string saved = e ? "the expansion's " + kb(d.inputs[0]) : "";
+      if (q) saved += std::string(e ? " and " : "") + "the depthwise " + kb(d.outputs[0]);
+      core::log_line("dispatch fuse " + f.name + " -> separable_conv2d (" + saved +
+                     " output made a few rows at a time in L2)");
+    }
+    if (e) gone[ex] = true;
+    if (q) {
+      gone[i] = true;
+      g.nodes[pj] = std::move(f);
+    } else {
+      g.nodes[i] = std::move(f);
+    }
   }
   std::vector<Node> kept;
   for (size_t i = 0; i < g.nodes.size(); ++i)
@@ -456,7 +493,7 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
     }
   }
   g.nodes = std::move(out);
-  fuse_pointwise_depthwise(g, bshapes);
+  fuse_separable(g, bshapes);
 }
 
 }  // namespace

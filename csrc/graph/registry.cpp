@@ -4,6 +4,7 @@
 #include <cmath>
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "cnncore/error.h"
 #include "ops/conv_gemm.h"
@@ -207,35 +208,54 @@ CompiledNode conv2d_nchwc(const CompileCtx& c) {
           }};
 }
 
-// An expanding pointwise convolution and the depthwise one reading its output, fused by the
-// layout pass (graph/passes.cpp): inputs x (blocked), the pointwise weight and bias, the
-// depthwise weight and bias, the depthwise residual; attributes layout, the depthwise's conv2d
-// attributes and activation, and the pointwise's activation as pw_activation, pw_act_alpha,
-// pw_act_beta. Output as the depthwise conv2d's.
-CompiledNode conv2d_pw_dw(const CompileCtx& c) {
+// A depthwise convolution with the pointwise convolutions beside it, fused by the layout pass
+// (graph/passes.cpp): inputs x (blocked), the depthwise weight and bias, the residual (added by
+// the last convolution), the expansion's weight and bias, the projection's weight and bias (either
+// pair may be absent, not both); attributes layout, the depthwise's conv2d attributes and
+// activation, and the expansion's and projection's activations as expand_activation,
+// expand_act_alpha, ... and project_activation, .... Output as the last convolution's.
+CompiledNode separable_conv2d(const CompileCtx& c) {
   const Attrs a(c.node);
-  if (!a.has("layout")) throw InvalidArgument("conv2d_pw_dw: needs attribute layout (nchw<L>c)");
-  const int64_t L = layout_block(a, "conv2d_pw_dw");
-  const auto pw = ops::plan_conv2d_nchwc(c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr, Conv2dOptions{}, L);
-  if (pw.kind != ops::NchwcConvPlan::pointwise)
-    throw InvalidArgument("conv2d_pw_dw: the first weight must be 1x1, got " + shape_str(c.shapes[1]));
-  const auto dw = ops::plan_conv2d_nchwc(pw.out, c.shapes[3], c.has(4) ? &c.shapes[4] : nullptr, conv2d_options(a), L);
+  const char* op = "separable_conv2d";
+  if (!a.has("layout")) throw InvalidArgument(std::string(op) + ": needs attribute layout (nchw<L>c)");
+  if (!c.has(4) && !c.has(6)) throw InvalidArgument(std::string(op) + ": needs an expansion or a projection weight");
+  const int64_t L = layout_block(a, op);
+  auto pointwise = [&](const Shape& x, size_t w, const char* what) {
+    const auto plan = ops::plan_conv2d_nchwc(x, c.shapes[w], c.has(w + 1) ? &c.shapes[w + 1] : nullptr, Conv2dOptions{}, L);
+    if (plan.kind != ops::NchwcConvPlan::pointwise)
+      throw InvalidArgument(std::string(op) + ": the " + what + " weight must be 1x1, got " + shape_str(c.shapes[w]));
+    return plan;
+  };
+  std::optional<ops::NchwcConvPlan> ex, pj;
+  if (c.has(4)) ex = pointwise(c.shapes[0], 4, "expansion");
+  const auto dw = ops::plan_conv2d_nchwc(ex ? ex->out : c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr,
+                                         conv2d_options(a), L);
   if (dw.kind != ops::NchwcConvPlan::depthwise)
-    throw InvalidArgument("conv2d_pw_dw: the second weight " + shape_str(c.shapes[3]) + " is not depthwise over " +
-                          std::to_string(pw.conv.p.K) + " channels");
-  ops::Epilogue pwe;
-  pwe.act = fused_activation(a, "pw_");
-  const ops::Epilogue e0 = epilogue(c, 5, dw.out);
-  const bool res = c.has(5);
-  const auto pwpack = packed_nchwc(c, pw, 1, 2), dwpack = packed_nchwc(c, dw, 3, 4);
-  const auto &p = pw.conv.p, &q = dw.conv.p;
-  const int64_t macs = pw.conv.N * (p.K * p.OH * p.OW * p.C + q.K * q.OH * q.OW * q.kh * q.kw);
-  return {dw.out, macs, [pw, dw, pwe, e0, res, pwpack, dwpack](const float* const* in, float* out) {
-            ops::Epilogue e = e0;
-            e.residual = res ? in[5] : nullptr;
-            auto pww = pwpack ? pwpack : ops::pack_conv_nchwc(pw, in[1], in[2]);
-            auto dww = dwpack ? dwpack : ops::pack_conv_nchwc(dw, in[3], in[4]);
-            ops::run_conv_pw_dw_nchwc(pw, *pww, pwe, dw, *dww, in[0], out, e);
+    throw InvalidArgument(std::string(op) + ": weight " + shape_str(c.shapes[1]) + " is not depthwise over " +
+                          std::to_string(dw.conv.p.C) + " channels");
+  if (c.has(6)) pj = pointwise(dw.out, 6, "projection");
+  const Shape out = pj ? pj->out : dw.out;
+  if (c.has(3) && c.shapes[3] != out)
+    throw InvalidArgument(std::string(op) + ": residual input " + shape_str(c.shapes[3]) + " does not match output " +
+                          shape_str(out));
+  ops::Epilogue ee, de, pe;
+  ee.act = fused_activation(a, "expand_");
+  de.act = fused_activation(a, "");
+  pe.act = fused_activation(a, "project_");
+  const auto dwpack = packed_nchwc(c, dw, 1, 2);
+  const auto expack = ex ? packed_nchwc(c, *ex, 4, 5) : nullptr, pjpack = pj ? packed_nchwc(c, *pj, 6, 7) : nullptr;
+  const auto& q = dw.conv.p;
+  int64_t macs = dw.conv.N * q.K * q.OH * q.OW * q.kh * q.kw;
+  for (const auto* s : {ex ? &*ex : nullptr, pj ? &*pj : nullptr})
+    if (s) macs += s->conv.N * s->conv.p.K * s->conv.p.OH * s->conv.p.OW * s->conv.p.C;
+  const bool res = c.has(3);
+  return {out, macs, [ex, dw, pj, ee, de, pe, res, expack, dwpack, pjpack](const float* const* in, float* y) {
+            auto dww = dwpack ? dwpack : ops::pack_conv_nchwc(dw, in[1], in[2]);
+            auto exw = ex && !expack ? ops::pack_conv_nchwc(*ex, in[4], in[5]) : expack;
+            auto pjw = pj && !pjpack ? ops::pack_conv_nchwc(*pj, in[6], in[7]) : pjpack;
+            const ops::NchwcStage se{ex ? &*ex : nullptr, exw.get(), ee}, sd{&dw, dww.get(), de},
+                se2{pj ? &*pj : nullptr, pjw.get(), pe};
+            ops::run_separable_nchwc(se, sd, se2, in[0], y, res ? in[3] : nullptr);
           }};
 }
 
@@ -557,7 +577,7 @@ CompiledNode embedding(const CompileCtx& c) {
 
 const OpDef kOps[] = {
     {"conv2d", 2, 4, conv2d},
-    {"conv2d_pw_dw", 4, 6, conv2d_pw_dw},
+    {"separable_conv2d", 2, 8, separable_conv2d},
     {"to_nchwc", 1, 1, to_nchwc},
     {"from_nchwc", 1, 1, from_nchwc},
     {"conv1d", 2, 4, conv1d},

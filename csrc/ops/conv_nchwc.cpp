@@ -252,73 +252,99 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
   });
 }
 
-// Rows of the pointwise output held per thread: about this many bytes of every block's rows, so
-// they stay in L2 between the pointwise kernel that writes them and the depthwise one that reads
-// them.
-constexpr int64_t kPwDwScratchBytes = 384 << 10;
+// Scratch per thread for a separable block: the expansion's rows and the depthwise output's
+// rows of every block, so they stay in L2 between the kernel that writes them and the one that
+// reads them.
+constexpr int64_t kSeparableScratchBytes = 384 << 10;
 
-void run_conv_pw_dw_nchwc(const NchwcConvPlan& pw, const PackedNchwc& pww, const Epilogue& pwe,
-                          const NchwcConvPlan& dw, const PackedNchwc& dww, const float* x, float* y, const Epilogue& e) {
-  const auto& a = pw.conv.p;  // 1x1, stride 1: its output plane is the depthwise input plane
-  const auto& p = dw.conv.p;
-  const int64_t L = dw.L, N = dw.conv.N, Cb = div_up(a.C, L), Kb = div_up(p.K, L);
-  const auto& k = select_nchwc(L, "conv2d:pw+dw");
-  const ActivationSpec act_a = fused_act(pwe), act = fused_act(e);
-  const kernels::BiasAct* epi_a = kernels::is_piecewise_linear(pwe.act.kind) ? nullptr : &select_bias_act(pwe.act, L * p.W);
-  const kernels::BiasAct* epi = kernels::is_piecewise_linear(e.act.kind) ? nullptr : &select_bias_act(e.act, L * p.OW);
-  const int64_t in_plane = a.H * a.W * L, out_plane = p.OH * p.OW * L, row = p.W * L, taps = p.kh * p.kw;
-  // Output rows per step: the input rows they read (span) fit the scratch, at least one row.
-  const int64_t reach = (p.kh - 1) * p.dh + 1;
-  const int64_t cap_rows = std::max(reach, kPwDwScratchBytes / (Kb * row * 4));
-  const int64_t step = std::max<int64_t>(1, (cap_rows - reach) / p.sh + 1);
-  const int64_t span = (step - 1) * p.sh + reach;  // scratch rows per block
+void run_separable_nchwc(const NchwcStage& ex, const NchwcStage& dw, const NchwcStage& pj, const float* x, float* y,
+                         const float* residual) {
+  const auto& p = dw.plan->conv.p;  // the depthwise problem; a 1x1 stride-1 expansion keeps its plane
+  const int64_t L = dw.plan->L, N = dw.plan->conv.N, Kb = div_up(p.K, L);
+  const int64_t Cb = div_up(ex.plan ? ex.plan->conv.p.C : p.C, L);      // blocks of x
+  const int64_t Pb = pj.plan ? div_up(pj.plan->conv.p.K, L) : Kb;      // blocks of y
+  const auto& k = select_nchwc(L, "conv2d:separable");
+  auto epi_of = [](const NchwcStage& st, int64_t n) {
+    return st.plan && !kernels::is_piecewise_linear(st.e.act.kind) ? &select_bias_act(st.e.act, n) : nullptr;
+  };
+  const ActivationSpec act_ex = fused_act(ex.e), act_dw = fused_act(dw.e), act_pj = fused_act(pj.e);
+  const kernels::BiasAct *epi_ex = epi_of(ex, L * p.W), *epi_dw = epi_of(dw, L * p.OW), *epi_pj = epi_of(pj, L * p.OW);
+  const int64_t in_plane = p.H * p.W * L, out_plane = p.OH * p.OW * L, row = p.W * L, orow = p.OW * L;
+  const int64_t taps = p.kh * p.kw, reach = (p.kh - 1) * p.dh + 1;
+  // Output rows per step, as many as fit the scratch (at least one): the expansion's rows they
+  // read, (step - 1) * sh + reach of them, and the step's depthwise rows.
+  const int64_t ex_row = ex.plan ? Kb * row * 4 : 0, dw_row = pj.plan ? Kb * orow * 4 : 0;
+  const int64_t step = std::max<int64_t>(
+      1, (kSeparableScratchBytes - (reach - p.sh) * ex_row) / std::max<int64_t>(1, p.sh * ex_row + dw_row));
+  const int64_t span = (step - 1) * p.sh + reach;  // expansion rows per block
   // Tasks: (image, band of output rows), a multiple of the thread count where the rows allow;
   // each task walks its band top to bottom, so the rows two steps share are made once (bands
   // repeat only their edge rows).
   const int64_t threads = get_num_threads();
   const int64_t bands = std::min(p.OH, threads / std::gcd(N, threads));
-  kernels::NchwcPwParams pp{a.C, a.K, a.H * a.W, static_cast<int>(L)};
-  pp.ystride = span * p.W;
+  kernels::NchwcPwParams epp{p.C, p.C, p.H * p.W, static_cast<int>(L)};
+  if (ex.plan) epp = {ex.plan->conv.p.C, p.C, p.H * p.W, static_cast<int>(L)};
+  epp.ystride = span * p.W;
+  kernels::NchwcPwParams ppp{p.K, pj.plan ? pj.plan->conv.p.K : p.K, step * p.OW, static_cast<int>(L)};
+  ppp.ystride = p.OH * p.OW;
   core::parallel_for(N * bands, 1, [&](int64_t t0, int64_t t1) {
-    thread_local std::vector<float> scratch;
-    float* s = aligned_scratch(scratch, Kb * span * row);
+    thread_local std::vector<float> ex_buf, dw_buf;
+    float* const se = ex.plan ? aligned_scratch(ex_buf, Kb * span * row) : nullptr;
+    float* const sd = pj.plan ? aligned_scratch(dw_buf, Kb * step * orow) : nullptr;
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t n = t / bands, band = t % bands;
       const int64_t oy0 = band * p.OH / bands, oy1 = (band + 1) * p.OH / bands;
       const float* xn = x + n * Cb * in_plane;
-      int64_t have0 = 0, have1 = 0;  // pointwise rows [have0, have1) are in scratch rows 0..
+      float* const yn = y + n * Pb * out_plane;
+      const float* const rn = residual ? residual + n * Pb * out_plane : nullptr;
+      int64_t have0 = 0, have1 = 0;  // expansion rows [have0, have1) are in its scratch rows 0..
       for (int64_t o0 = oy0; o0 < oy1; o0 += step) {
         const int64_t o1 = std::min(oy1, o0 + step);
         const int64_t top = o0 * p.sh - p.pt;  // input row of tap 0 of output row o0
         const int64_t i0 = std::clamp<int64_t>(top, 0, p.H);
         const int64_t i1 = std::clamp<int64_t>((o1 - 1) * p.sh - p.pt + reach, i0, p.H);
-        // rows the last step made and this one reads again move to the top of each block
-        const int64_t keep = have1 > i0 && i0 >= have0 ? have1 - i0 : 0;
-        if (keep && i0 > have0)
-          for (int64_t kb = 0; kb < Kb; ++kb) {
-            float* sb = s + kb * span * row;
-            std::memmove(sb, sb + (i0 - have0) * row, static_cast<size_t>(keep * row) * sizeof(float));
-          }
-        if (i1 > i0 + keep) {
-          k.pointwise(pp, xn + i0 * row, pww.w.get(), pww.bias.data(), nullptr, act_a, s, keep * p.W, (i1 - i0) * p.W,
-                      0, Kb);
-          if (epi_a)
+        // The depthwise input rows i0.. : the expansion's, made into the scratch (rows the last
+        // step made and this one reads again move to the top of each block), or x's own.
+        const float* src = xn + i0 * row;
+        int64_t src_block = in_plane;
+        if (ex.plan) {
+          const int64_t keep = have1 > i0 && i0 >= have0 ? have1 - i0 : 0;
+          if (keep && i0 > have0)
             for (int64_t kb = 0; kb < Kb; ++kb) {
-              float* r = s + kb * span * row + keep * row;
-              epi_a->run(r, r, (i1 - i0 - keep) * row, nullptr, 0, pwe.act);
+              float* sb = se + kb * span * row;
+              std::memmove(sb, sb + (i0 - have0) * row, static_cast<size_t>(keep * row) * sizeof(float));
             }
+          if (i1 > i0 + keep) {
+            k.pointwise(epp, xn + i0 * row, ex.w->w.get(), ex.w->bias.data(), nullptr, act_ex, se, keep * p.W,
+                        (i1 - i0) * p.W, 0, Kb);
+            if (epi_ex)
+              for (int64_t kb = 0; kb < Kb; ++kb) {
+                float* r = se + kb * span * row + keep * row;
+                epi_ex->run(r, r, (i1 - i0 - keep) * row, nullptr, 0, ex.e.act);
+              }
+          }
+          have0 = i0, have1 = i1;
+          src = se, src_block = span * row;
         }
-        have0 = i0, have1 = i1;
-        // the depthwise rows [o0, o1) over scratch rows 0.. = input rows i0..
+        // The depthwise rows [o0, o1): into the projection's scratch, or y.
         const kernels::NchwcDwParams dp{i1 - i0, p.W, o1 - o0, p.OW, p.kh, p.kw, p.sh, p.sw,
                                         i1 > i0 ? i0 - top : 0, p.pl, p.dh, p.dw, static_cast<int>(L)};
         for (int64_t kb = 0; kb < Kb; ++kb) {
-          const int64_t o = (n * Kb + kb) * out_plane + o0 * p.OW * L;
-          float* yb = y + o;
-          k.depthwise(dp, s + kb * span * row, dww.w.get() + kb * taps * L, dww.bias.data() + kb * L,
-                      e.residual ? e.residual + o : nullptr, act, yb, 0, o1 - o0);
-          if (epi) epi->run(yb, yb, (o1 - o0) * p.OW * L, nullptr, 0, e.act);
+          float* d = pj.plan ? sd + kb * step * orow : yn + kb * out_plane + o0 * orow;
+          const float* r = !pj.plan && rn ? rn + kb * out_plane + o0 * orow : nullptr;
+          k.depthwise(dp, src + kb * src_block, dw.w->w.get() + kb * taps * L, dw.w->bias.data() + kb * L, r, act_dw,
+                      d, 0, o1 - o0);
+          if (epi_dw) epi_dw->run(d, d, (o1 - o0) * orow, nullptr, 0, dw.e.act);
         }
+        if (!pj.plan) continue;
+        // The projection of those rows, into y.
+        k.pointwise(ppp, sd, pj.w->w.get(), pj.w->bias.data(), rn ? rn + o0 * orow : nullptr, act_pj, yn + o0 * orow,
+                    0, (o1 - o0) * p.OW, 0, Pb);
+        if (epi_pj)
+          for (int64_t kb = 0; kb < Pb; ++kb) {
+            float* r = yn + kb * out_plane + o0 * orow;
+            epi_pj->run(r, r, (o1 - o0) * orow, nullptr, 0, pj.e.act);
+          }
       }
     }
   });

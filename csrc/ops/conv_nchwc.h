@@ -51,13 +51,21 @@ Tensor unpack_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw);
 /// y = conv(x) + bias, + residual (blocked, as y), then the activation.
 void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const float* x, float* y, const Epilogue& e);
 
-/// An expanding pointwise convolution (1x1, stride 1) and the depthwise one that reads its
-/// output, in one pass without that tensor (graph/passes.cpp fuses them): each thread makes a
-/// few rows of every block of the pointwise output in L2-sized scratch and runs the depthwise
-/// rows that read them. x: the pointwise input; pwe: its activation (no residual); e: the
-/// depthwise epilogue. Same bits as the two convolutions one after the other.
-void run_conv_pw_dw_nchwc(const NchwcConvPlan& pw, const PackedNchwc& pww, const Epilogue& pwe,
-                          const NchwcConvPlan& dw, const PackedNchwc& dww, const float* x, float* y, const Epilogue& e);
+/// One convolution of a fused separable block: plan, packed weights, activation (null plan:
+/// the stage is absent).
+struct NchwcStage {
+  const NchwcConvPlan* plan = nullptr;
+  const PackedNchwc* w = nullptr;
+  Epilogue e;  // its activation (the block's residual is passed apart)
+};
+/// A depthwise convolution with the pointwise ones beside it (graph/passes.cpp fuses them): an
+/// expansion before it (1x1, stride 1) and/or a projection after it (1x1, stride 1), in one pass
+/// without the tensors between them. Each thread walks a band of output rows; per step it makes
+/// the expansion rows the next depthwise rows read and those depthwise rows in L2-sized scratch,
+/// then projects them into y. x: the block's input; residual (blocked, as y, or null): added by
+/// the last convolution. Same bits as the convolutions one after the other.
+void run_separable_nchwc(const NchwcStage& expand, const NchwcStage& dw, const NchwcStage& project, const float* x,
+                         float* y, const float* residual);
 
 /// Global average pool of a blocked tensor [N, ceil(C/L), HW, L] into NCHW [N, C] (1x1 planes).
 void run_global_avg_pool_nchwc(int64_t N, int64_t C, int64_t HW, int64_t L, const float* x, float* y);

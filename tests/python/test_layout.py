@@ -399,89 +399,113 @@ def _same_at_threads(run, want, threads):
         cc.set_num_threads(prev)
 
 
-def _pw_dw_graph(c, k, dw_attrs, pw_act, dw_act, residual, L, fused):
-    """to_nchwc -> 1x1 (c -> k) -> depthwise on the blocked layout -> from_nchwc, as two conv2d
-    nodes or as one conv2d_pw_dw node."""
+def _separable_graph(c, k, p, dw_attrs, acts, parts, residual, L, fused):
+    """to_nchwc -> [1x1 expansion c -> k] -> depthwise over k -> [1x1 projection k -> p] ->
+    from_nchwc on the blocked layout (parts: "e", "p" or "ep"), as separate conv2d nodes or as
+    one separable_conv2d node; the residual goes to the last convolution."""
     node = lambda name, op, ins, attrs: {"name": name, "op": op, "inputs": ins, "outputs": [name], "attrs": attrs}
     act = lambda a, prefix="": {prefix + "activation": a[0], prefix + "act_alpha": a[1], prefix + "act_beta": a[2]} if a else {}
+    ex_act, dw_act, pj_act = acts
     lay = {"layout": f"nchw{L}c"}
     res = ["rb"] if residual else []
     nodes = [node("xb", "to_nchwc", ["x"], {"block": L})]
     if residual:
         nodes.append(node("rb", "to_nchwc", ["r"], {"block": L}))
     if fused:
-        nodes.append(node("d", "conv2d_pw_dw", ["xb", "wp", "bp", "wd", "bd"] + res,
-                          {**dw_attrs, **lay, **act(dw_act), **act(pw_act, "pw_")}))
+        ins = ["xb", "wd", "bd", res[0] if res else "", "we" if "e" in parts else "", "be" if "e" in parts else "",
+               "wp" if "p" in parts else "", "bp" if "p" in parts else ""]
+        while not ins[-1]:
+            ins.pop()
+        attrs = {**dw_attrs, **lay, **act(dw_act)}
+        attrs.update(act(ex_act, "expand_") if "e" in parts else {})
+        attrs.update(act(pj_act, "project_") if "p" in parts else {})
+        nodes.append(node("out", "separable_conv2d", ins, attrs))
     else:
-        nodes += [node("e", "conv2d", ["xb", "wp", "bp"], {**lay, **act(pw_act)}),
-                  node("d", "conv2d", ["e", "wd", "bd"] + res, {**dw_attrs, **lay, **act(dw_act)})]
-    nodes.append(node("y", "from_nchwc", ["d"], {"channels": k}))
+        v = "xb"
+        if "e" in parts:
+            nodes.append(node("e", "conv2d", ["xb", "we", "be"], {**lay, **act(ex_act)}))
+            v = "e"
+        nodes.append(node("d", "conv2d", [v, "wd", "bd"] + ([] if "p" in parts else res),
+                          {**dw_attrs, **lay, **act(dw_act)}))
+        if "p" in parts:
+            nodes.append(node("out", "conv2d", ["d", "wp", "bp"] + res, {**lay, **act(pj_act)}))
+        else:
+            nodes[-1]["outputs"] = ["out"]
+    nodes.append(node("y", "from_nchwc", ["out"], {"channels": p if "p" in parts else k}))
     return {"inputs": ["x"] + (["r"] if residual else []), "outputs": ["y"], "nodes": nodes}
 
 
 RELU6, HSWISH, SILU, LEAKY = ("clip", 0.0, 6.0), ("hardswish", 0.0, 0.0), ("silu", 0.0, 0.0), ("leaky_relu", 0.1, 0.0)
-# (C, K, N, H, W, kernel, stride, dilation, pads, pointwise act, depthwise act, residual): tall
-# planes whose rows take several steps through the scratch (the rows two steps share are kept),
-# wide rows (a step of one or two output rows), planes of one or two rows, windows wider than
-# the plane, pads past the window, partial blocks, and exp-based activations (a pass after).
-PW_DW_CASES = [
-    (16, 96, 1, 112, 112, (3, 3), 2, 1, (1, 1, 1, 1), RELU6, RELU6, False),
-    (24, 144, 1, 56, 56, (3, 3), 1, 1, (1, 1, 1, 1), RELU6, RELU6, False),
-    (8, 48, 2, 150, 40, (5, 5), 1, 1, (2, 2, 2, 2), SILU, SILU, False),
-    (5, 33, 3, 97, 64, (5, 5), 2, 1, (2, 1, 2, 1), HSWISH, HSWISH, False),
-    (7, 40, 1, 200, 3, (3, 3), 1, 2, (2, 2, 2, 2), None, LEAKY, False),
-    (4, 20, 1, 5, 700, (3, 3), 2, 1, (0, 1, 1, 0), RELU6, None, False),
-    (3, 17, 2, 1, 40, (3, 3), 1, 1, (1, 1, 1, 1), RELU6, RELU6, True),
-    (6, 24, 1, 2, 9, (5, 5), 1, 1, (2, 2, 2, 2), None, None, True),
-    (9, 30, 1, 61, 33, (3, 1), 1, 1, (3, 0, 0, 0), LEAKY, RELU6, False),
-    (12, 64, 2, 47, 47, (3, 3), 3, 1, (4, 4, 4, 4), RELU6, RELU6, False),
-    (16, 32, 1, 80, 80, (3, 3), 1, 1, (0, 0, 0, 0), RELU6, RELU6, True),
+NONE = None
+# (parts, C, K, P, N, H, W, kernel, stride, dilation, pads, (expand, depthwise, project act), residual):
+# MobileNetV2's blocks (expand, both, depthwise + project), tall planes whose rows take several
+# steps through the scratch (the rows two steps share are kept), wide rows (a step of one or two
+# output rows), planes of one or two rows, windows wider than the plane, pads past the window,
+# partial blocks, and exp-based activations (a pass after).
+SEPARABLE_CASES = [
+    ("e", 16, 96, 0, 1, 112, 112, (3, 3), 2, 1, (1, 1, 1, 1), (RELU6, RELU6, NONE), False),
+    ("ep", 24, 144, 24, 1, 56, 56, (3, 3), 1, 1, (1, 1, 1, 1), (RELU6, RELU6, NONE), True),
+    ("p", 32, 32, 16, 1, 112, 112, (3, 3), 1, 1, (1, 1, 1, 1), (NONE, RELU6, NONE), False),
+    ("ep", 8, 48, 20, 2, 150, 40, (5, 5), 1, 1, (2, 2, 2, 2), (SILU, SILU, SILU), False),
+    ("e", 5, 33, 0, 3, 97, 64, (5, 5), 2, 1, (2, 1, 2, 1), (HSWISH, HSWISH, NONE), False),
+    ("p", 7, 40, 9, 1, 200, 3, (3, 3), 1, 2, (2, 2, 2, 2), (NONE, LEAKY, HSWISH), True),
+    ("ep", 4, 20, 33, 1, 5, 700, (3, 3), 2, 1, (0, 1, 1, 0), (RELU6, NONE, LEAKY), False),
+    ("e", 3, 17, 0, 2, 1, 40, (3, 3), 1, 1, (1, 1, 1, 1), (RELU6, RELU6, NONE), True),
+    ("ep", 6, 24, 6, 1, 2, 9, (5, 5), 1, 1, (2, 2, 2, 2), (NONE, NONE, NONE), True),
+    ("e", 9, 30, 0, 1, 61, 33, (3, 1), 1, 1, (3, 0, 0, 0), (LEAKY, RELU6, NONE), False),
+    ("ep", 12, 64, 40, 2, 47, 47, (3, 3), 3, 1, (4, 4, 4, 4), (RELU6, RELU6, RELU6), False),
+    ("p", 16, 32, 17, 1, 80, 80, (3, 3), 2, 1, (0, 0, 0, 0), (NONE, RELU6, NONE), True),
 ]
 
 
-@pytest.mark.parametrize("case", PW_DW_CASES, ids=lambda c: "c{}k{}n{}_{}x{}_k{}s{}d{}".format(*c[:6], c[6], c[7]))
-def test_fused_pointwise_depthwise_matches_the_two_nodes(isa, case):
-    """conv2d_pw_dw gives the bits of the pointwise and depthwise nodes it replaces, at every ISA cap
-    (with the block width that ISA's kernels take) and thread count."""
-    C, K, N, H, W, kern, stride, dil, pads, pw_act, dw_act, residual = case
+@pytest.mark.parametrize("case", SEPARABLE_CASES, ids=lambda c: "{}_c{}k{}p{}n{}_{}x{}".format(*c[:7]))
+def test_separable_node_matches_the_separate_convolutions(isa, case):
+    """separable_conv2d gives the bits of the expansion, depthwise and projection nodes it
+    replaces, at every ISA cap (with the block width that ISA's kernels take) and thread count."""
+    parts, C, K, P, N, H, W, kern, stride, dil, pads, acts, residual = case
     L = 16 if isa == "avx512" else 8
-    rng = np.random.default_rng(sum(case[:5]))
-    w = {"wp": rand(rng, K, C, 1, 1), "bp": rand(rng, K), "wd": rand(rng, K, 1, *kern), "bd": rand(rng, K)}
+    rng = np.random.default_rng(sum(case[1:7]))
+    cin = C if "e" in parts else K
+    w = {"wd": rand(rng, K, 1, *kern), "bd": rand(rng, K), "we": rand(rng, K, C, 1, 1), "be": rand(rng, K),
+         "wp": rand(rng, max(P, 1), K, 1, 1), "bp": rand(rng, max(P, 1))}
     dw_attrs = {"groups": K, "stride": [stride, stride], "dilation": [dil, dil], "pads": list(pads)}
     models = []
     for fused in (False, True):
-        m = cc.Model.from_graph(_pw_dw_graph(C, K, dw_attrs, pw_act, dw_act, residual, L, fused), w)
+        m = cc.Model.from_graph(_separable_graph(cin, K, P, dw_attrs, acts, parts, residual, L, fused), w)
         m.set_optimize(False)
         models.append(m)
-    feeds, (oh, ow) = _conv_feeds(rng, N, C, H, W, K, kern, stride, dil, pads, residual)
+    out_c = P if "p" in parts else K
+    feeds, (oh, ow) = _conv_feeds(rng, N, cin, H, W, out_c, kern, stride, dil, pads, residual)
     want = models[0].run(feeds)["y"]
-    assert want.shape == (N, K, oh, ow)
+    assert want.shape == (N, out_c, oh, ow)
     _same_at_threads(lambda: models[1].run(feeds)["y"], want, (1, 2, 3))
 
 
-def test_large_expansions_fuse_with_their_depthwise(isa):
-    """The layout pass fuses an expansion whose output is large (here 96x64x64, 1.5 MB) with the
-    depthwise convolution reading it, and leaves a small one (24x16x16) as two nodes; the model
-    still matches the unoptimized graph, its batch rows match single images bitwise, and its
-    weights survive state_dict and save."""
+def test_large_separable_blocks_are_fused(isa):
+    """The layout pass fuses an expansion whose output is large (here 96x64x64, 1.5 MB) and a
+    projection whose input is (96x32x32, 384 KB: not) with their depthwise convolution, and leaves
+    a small block (24x16x16) as three nodes; the model still matches the unoptimized graph, its
+    batch rows match single images bitwise, and its weights survive state_dict and save."""
     cc.manual_seed(21)
 
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
             self.big = SepBlock(16, 96, 24, k=3, stride=2)
+            self.wide = SepBlock(24, 144, 24, k=3)  # 144x32x32 = 576 KB both sides
             self.small = SepBlock(24, 24, 24, k=5, act="hardswish")
 
         def forward(self, x):
-            return self.small(self.big(x))
+            return self.small(self.wide(self.big(x)))
 
     m = Net().to_model()
     ref = cc.Model.from_graph(m.graph, m.state_dict())
     ref.set_optimize(False)
     simd = cc.build_info()["isa_active"] != "scalar"
     shape = (2, 16, 64, 64)
-    ops = [n["op"] for n in m.optimized_graph(shape)["nodes"]]
-    assert ops.count("conv2d_pw_dw") == (1 if simd else 0), ops
+    nodes = m.optimized_graph(shape)["nodes"]
+    fused = [n["name"] for n in nodes if n["op"] == "separable_conv2d"]
+    assert fused == (["big.exp+big.dw", "wide.exp+wide.dw+wide.proj"] if simd else []), fused
     x = rand(np.random.default_rng(22), *shape)
     got = m(x)
     np.testing.assert_allclose(got, ref(x), rtol=0, atol=5e-5 * max(1.0, float(np.abs(got).max())))
@@ -491,17 +515,21 @@ def test_large_expansions_fuse_with_their_depthwise(isa):
     np.testing.assert_array_equal(cc.Model.from_bytes(m.to_bytes())(x), got)
 
 
-@pytest.mark.parametrize("attrs,wp,wd,match", [
-    ({}, (8, 4, 1, 1), (8, 1, 3, 3), "layout"),
-    ({"layout": "nchw8c", "groups": 8}, (8, 4, 3, 3), (8, 1, 3, 3), "1x1"),
-    ({"layout": "nchw8c", "groups": 1}, (8, 4, 1, 1), (8, 8, 3, 3), "depthwise"),
-    ({"layout": "nchw8c", "groups": 8}, (8, 4, 1, 1), (6, 1, 3, 3), "groups|channels|depthwise"),
-    ({"layout": "nchw8c", "groups": 8, "pw_activation": "swish"}, (8, 4, 1, 1), (8, 1, 3, 3), "activation"),
+@pytest.mark.parametrize("ins,attrs,we,wd,match", [
+    (["x", "wd", "", "", "we"], {}, (8, 4, 1, 1), (8, 1, 3, 3), "layout"),
+    (["x", "wd"], {"layout": "nchw8c", "groups": 8}, (8, 4, 1, 1), (8, 1, 3, 3), "expansion or a projection"),
+    (["x", "wd", "", "", "we"], {"layout": "nchw8c", "groups": 8}, (8, 4, 3, 3), (8, 1, 3, 3), "1x1"),
+    (["x", "wd", "", "", "we"], {"layout": "nchw8c", "groups": 1}, (8, 4, 1, 1), (8, 8, 3, 3), "depthwise"),
+    (["x", "wd", "", "", "we"], {"layout": "nchw8c", "groups": 8}, (8, 4, 1, 1), (6, 1, 3, 3),
+     "groups|channels|depthwise"),
+    (["x", "wd", "", "", "we"], {"layout": "nchw8c", "groups": 8, "expand_activation": "swish"}, (8, 4, 1, 1),
+     (8, 1, 3, 3), "activation"),
+    (["x", "wd", "", "", "", "", "we"], {"layout": "nchw8c", "groups": 4}, (8, 4, 3, 3), (4, 1, 3, 3), "1x1"),
 ])
-def test_bad_fused_nodes_raise(attrs, wp, wd, match):
+def test_bad_separable_nodes_raise(ins, attrs, we, wd, match):
     rng = np.random.default_rng(23)
-    w = {"wp": rand(rng, *wp), "wd": rand(rng, *wd)}
-    m = _one("conv2d_pw_dw", ["x", "wp", "", "wd"], attrs, w)
+    w = {"we": rand(rng, *we), "wd": rand(rng, *wd)}
+    m = _one("separable_conv2d", ins, attrs, w)
     m.set_optimize(False)
     with pytest.raises((cc.InvalidArgumentError, cc.UnsupportedError), match=match):
         m(rand(rng, 1, 1, 6, 6, 8))

@@ -220,14 +220,14 @@ def test_efficientnet_block_exported_from_pytorch(torch):
         graph = model.optimized_graph((1, 24, hw, hw))["nodes"]
         simd = cc.build_info()["isa_active"] != "scalar"
         # blocked, the expansion's 96x40x40 output (600 KB) is made in row bands inside one
-        # conv2d_pw_dw node with the depthwise convolution, never whole
+        # separable_conv2d node with the depthwise convolution, never whole
         fused = simd and hw == 40
-        head = [("conv2d_pw_dw", "silu")] if fused else [("conv2d", "silu"), ("conv2d", "silu")]
+        head = [("separable_conv2d", "silu")] if fused else [("conv2d", "silu"), ("conv2d", "silu")]
         nodes = [(n["op"], n["attrs"].get("activation")) for n in graph if n["op"] not in ("to_nchwc", "from_nchwc")]
         assert nodes == head + [("adaptive_avg_pool2d", None), ("conv2d", "silu"),
                                 ("conv2d", "sigmoid"), ("mul", None), ("conv2d", None)], nodes
         if fused:
-            assert graph[1]["attrs"]["pw_activation"] == "silu", graph[1]
+            assert graph[1]["attrs"]["expand_activation"] == "silu", graph[1]
         # with SIMD, all but the gate's two 1x1 convolutions on 1x1 planes run blocked: the pool
         # and the gate's mul read the blocked tensor, so no reorder sits inside the block
         blocked = [(n["op"], n["attrs"].get("layout") is not None) for n in graph if n["op"] not in ("to_nchwc", "from_nchwc")]

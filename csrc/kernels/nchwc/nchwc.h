@@ -26,7 +26,7 @@ namespace cnncore::kernels {
 /// S > 1 (ResNet's downsampling): output pixel (oy, ox) of an OW-wide plane of HWo pixels reads
 /// input pixel (oy*S, ox*S) of a W-wide one; S = 1: HWo = HW, pixel q reads pixel q. ystride:
 /// the output's block stride in pixels when it is not the plane (a band of rows in a scratch
-/// buffer, run_conv_pw_dw_nchwc); 0: the plane.
+/// buffer, run_separable_nchwc); 0: the plane.
 struct NchwcPwParams {
   int64_t C, K, HW;
   int L;
