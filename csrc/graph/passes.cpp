@@ -420,7 +420,7 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
         comp[root(i)] = root(it->second);
     }
   }
-  std::set<size_t> with_dense;  // regions holding a pointwise, Winograd or first-layer conv
+  std::set<size_t> with_dense;  // regions holding a pointwise, Winograd, k x k or first-layer conv
   for (size_t i = 0; i < n; ++i)
     if (blocked[i] && (role[i] == Role::pointwise || role[i] == Role::winograd || role[i] == Role::direct ||
                        role[i] == Role::general))
