@@ -515,6 +515,31 @@ def test_large_separable_blocks_are_fused(isa):
     np.testing.assert_array_equal(cc.Model.from_bytes(m.to_bytes())(x), got)
 
 
+def test_wide_windows_on_small_planes_keep_their_expansion_apart():
+    """Row bands would make an eighth or more of a small plane's expansion twice (the rows a 5x5
+    window shares at each band's edge): there only the projection is fused."""
+    cc.manual_seed(24)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.k3 = SepBlock(16, 672, 16, k=3)  # 672x20x20 = 1 MB; 3x3 shares 2 rows of 20
+            self.k5 = SepBlock(16, 672, 16, k=5)  # 5x5 shares 4
+
+        def forward(self, x):
+            return self.k5(self.k3(x))
+
+    m = Net().to_model()
+    fused = [n["name"] for n in m.optimized_graph((1, 16, 20, 20))["nodes"] if n["op"] == "separable_conv2d"]
+    simd = cc.build_info()["isa_active"] != "scalar"
+    assert fused == (["k3.exp+k3.dw+k3.proj", "k5.dw+k5.proj"] if simd else []), fused
+    ref = cc.Model.from_graph(m.graph, m.state_dict())
+    ref.set_optimize(False)
+    x = rand(np.random.default_rng(25), 1, 16, 20, 20)
+    got = m(x)
+    np.testing.assert_allclose(got, ref(x), rtol=0, atol=5e-5 * max(1.0, float(np.abs(got).max())))
+
+
 @pytest.mark.parametrize("ins,attrs,we,wd,match", [
     (["x", "wd", "", "", "we"], {}, (8, 4, 1, 1), (8, 1, 3, 3), "layout"),
     (["x", "wd"], {"layout": "nchw8c", "groups": 8}, (8, 4, 1, 1), (8, 1, 3, 3), "expansion or a projection"),
