@@ -223,19 +223,20 @@ Role role_of(const Graph& g, const Node& c, const std::map<std::string, Shape>& 
   return Role::none;
 }
 
-// A blocked depthwise convolution and the blocked pointwise ones beside it (MobileNet's
-// expand -> depthwise -> project) become one separable_conv2d node, which makes the tensors
-// between them a few rows at a time in L2 (ops::run_separable_nchwc) instead of writing and
-// reading them whole: the expansion (1x1, stride 1, no residual) whose output only the depthwise
-// conv reads, and the projection (1x1, stride 1) that alone reads the depthwise output (which
-// then has no residual). Each only where the tensor it saves is large (at least
+// A blocked depthwise convolution and the blocked convolutions beside it (MobileNet's
+// expand -> depthwise -> project, or first layer -> depthwise -> project) become one
+// separable_conv2d node, which makes the tensors between them a few rows at a time in L2
+// (ops::run_separable_nchwc) instead of writing and reading them whole: the expansion (1x1,
+// stride 1, or a first layer reading NCHW; no residual) whose output only the depthwise conv
+// reads, and the projection (1x1, stride 1) that alone reads the depthwise output (which then
+// has no residual). `blocked`: the values in the blocked layout. Each only where the tensor it saves is large (at least
 // kSeparableMinBytes per image): smaller ones stay in cache between the nodes anyway. Measured
 // in-process on MobileNetV2, 2 threads, expansions alone: 0.96-0.99x at batch 1, 0.86x at batch 8
 // (from 512 KB; from 1 MB 0.92-0.95x in runs where 512 KB gave 0.90-0.91x). `shapes`: the NCHW
 // shape of each blocked output.
 constexpr int64_t kSeparableMinBytes = 512 << 10;
 
-void fuse_separable(Graph& g, const std::map<std::string, Shape>& shapes) {
+void fuse_separable(Graph& g, const std::map<std::string, Shape>& shapes, const std::set<std::string>& blocked) {
   const Uses uses(g);
   std::map<std::string, size_t> prod, reader;  // a value -> its producer; a value read once -> its reader
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -285,9 +286,14 @@ void fuse_separable(Graph& g, const std::map<std::string, Shape>& shapes) {
     const bool few_shared = 8 * (reach - od.stride[0]) <= shapes.at(d.outputs[0])[2] * od.stride[0];
     int ex = -1, pj = -1;
     auto p = prod.find(d.inputs[0]);
-    if (few_shared && p != prod.end() && !gone[p->second] && pointwise(g.nodes[p->second]) &&
-        input(g.nodes[p->second], 3).empty() && reader.count(d.inputs[0]) && reader[d.inputs[0]] == i &&
-        big(d.inputs[0]))
+    // The expansion: a blocked 1x1 stride-1 conv, or a first layer reading NCHW (the layout
+    // pass gave it its blocked output: at most 4 input channels, undilated, one group).
+    auto expansion = [&](const Node& n) {
+      if (!weight(n) || !input(n, 3).empty()) return false;
+      return !blocked.count(n.inputs[0]) || pointwise(n);
+    };
+    if (few_shared && p != prod.end() && !gone[p->second] && expansion(g.nodes[p->second]) &&
+        reader.count(d.inputs[0]) && reader[d.inputs[0]] == i && big(d.inputs[0]))
       ex = static_cast<int>(p->second);
     auto r = reader.find(d.outputs[0]);
     if (r != reader.end() && input(d, 3).empty() && pointwise(g.nodes[r->second]) &&
@@ -304,7 +310,7 @@ void fuse_separable(Graph& g, const std::map<std::string, Shape>& shapes) {
     while (f.inputs.back().empty()) f.inputs.pop_back();
     f.outputs = q ? q->outputs : d.outputs;
     f.attrs = d.attrs;
-    for (const char* k : {"activation", "act_alpha", "act_beta"}) {
+    for (const char* k : {"activation", "act_alpha", "act_beta", "stride", "pads", "pad_mode", "dilation"}) {
       if (e && e->attrs.count(k)) f.attrs[std::string("expand_") + k] = e->attrs.at(k);
       if (q && q->attrs.count(k)) f.attrs[std::string("project_") + k] = q->attrs.at(k);
     }
@@ -502,7 +508,9 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
     }
   }
   g.nodes = std::move(out);
-  fuse_separable(g, bshapes);
+  std::set<std::string> blocked_values;
+  for (const auto& [v, b] : bname) blocked_values.insert(b);
+  fuse_separable(g, bshapes, blocked_values);
 }
 
 }  // namespace

@@ -208,32 +208,39 @@ CompiledNode conv2d_nchwc(const CompileCtx& c) {
           }};
 }
 
-// A depthwise convolution with the pointwise convolutions beside it, fused by the layout pass
-// (graph/passes.cpp): inputs x (blocked), the depthwise weight and bias, the residual (added by
-// the last convolution), the expansion's weight and bias, the projection's weight and bias (either
-// pair may be absent, not both); attributes layout, the depthwise's conv2d attributes and
-// activation, and the expansion's and projection's activations as expand_activation,
-// expand_act_alpha, ... and project_activation, .... Output as the last convolution's.
+// A depthwise convolution with the convolutions beside it, fused by the layout pass
+// (graph/passes.cpp): inputs x (blocked, or NCHW for a first-layer expansion), the depthwise
+// weight and bias, the residual (added by the last convolution), the expansion's weight and bias,
+// the projection's weight and bias (either pair may be absent, not both); attributes layout, the
+// depthwise's conv2d attributes and activation, and the expansion's and projection's as
+// expand_activation, expand_act_alpha, expand_stride, ... and project_activation, ....
+// Output as the last convolution's.
 CompiledNode separable_conv2d(const CompileCtx& c) {
   const Attrs a(c.node);
   const char* op = "separable_conv2d";
   if (!a.has("layout")) throw InvalidArgument(std::string(op) + ": needs attribute layout (nchw<L>c)");
   if (!c.has(4) && !c.has(6)) throw InvalidArgument(std::string(op) + ": needs an expansion or a projection weight");
   const int64_t L = layout_block(a, op);
-  auto pointwise = [&](const Shape& x, size_t w, const char* what) {
-    const auto plan = ops::plan_conv2d_nchwc(x, c.shapes[w], c.has(w + 1) ? &c.shapes[w + 1] : nullptr, Conv2dOptions{}, L);
-    if (plan.kind != ops::NchwcConvPlan::pointwise)
-      throw InvalidArgument(std::string(op) + ": the " + what + " weight must be 1x1, got " + shape_str(c.shapes[w]));
+  // A 1x1 stride-1 conv on a blocked input, or (the expansion only) a first layer's conv on an
+  // NCHW input (x 4-D; its stride, pads and dilation as attributes expand_stride, ...).
+  auto stage = [&](const Shape& x, size_t w, const char* what) {
+    const auto plan = ops::plan_conv2d_nchwc(x, c.shapes[w], c.has(w + 1) ? &c.shapes[w + 1] : nullptr,
+                                             conv2d_options(a, w == 4 ? "expand_" : "project_"), L);
+    const auto& q = plan.conv.p;
+    if (plan.kind != ops::NchwcConvPlan::direct &&
+        (plan.kind != ops::NchwcConvPlan::pointwise || q.sh != 1 || q.sw != 1))
+      throw InvalidArgument(std::string(op) + ": the " + what + " weight " + shape_str(c.shapes[w]) +
+                            " must be 1x1 at stride 1 on a blocked input");
     return plan;
   };
   std::optional<ops::NchwcConvPlan> ex, pj;
-  if (c.has(4)) ex = pointwise(c.shapes[0], 4, "expansion");
+  if (c.has(4)) ex = stage(c.shapes[0], 4, "expansion");
   const auto dw = ops::plan_conv2d_nchwc(ex ? ex->out : c.shapes[0], c.shapes[1], c.has(2) ? &c.shapes[2] : nullptr,
                                          conv2d_options(a), L);
   if (dw.kind != ops::NchwcConvPlan::depthwise)
     throw InvalidArgument(std::string(op) + ": weight " + shape_str(c.shapes[1]) + " is not depthwise over " +
                           std::to_string(dw.conv.p.C) + " channels");
-  if (c.has(6)) pj = pointwise(dw.out, 6, "projection");
+  if (c.has(6)) pj = stage(dw.out, 6, "projection");
   const Shape out = pj ? pj->out : dw.out;
   if (c.has(3) && c.shapes[3] != out)
     throw InvalidArgument(std::string(op) + ": residual input " + shape_str(c.shapes[3]) + " does not match output " +
@@ -627,13 +634,14 @@ const OpDef kOps[] = {
 
 }  // namespace
 
-Conv2dOptions conv2d_options(const Attrs& a) {
+Conv2dOptions conv2d_options(const Attrs& a, const std::string& prefix) {
+  auto key = [&](const char* k) { return prefix + k; };
   Conv2dOptions o;
-  o.stride = arr<2>(a.ints("stride", {1, 1}));
-  o.pads = arr<4>(a.ints("pads", {0, 0, 0, 0}));
-  o.pad_mode = pad_mode(a.s("pad_mode", "explicit"));
-  o.dilation = arr<2>(a.ints("dilation", {1, 1}));
-  o.groups = a.i("groups", 1);
+  o.stride = arr<2>(a.ints(key("stride").c_str(), {1, 1}));
+  o.pads = arr<4>(a.ints(key("pads").c_str(), {0, 0, 0, 0}));
+  o.pad_mode = pad_mode(a.s(key("pad_mode").c_str(), "explicit"));
+  o.dilation = arr<2>(a.ints(key("dilation").c_str(), {1, 1}));
+  o.groups = a.i(key("groups").c_str(), 1);
   return o;
 }
 

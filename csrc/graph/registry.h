@@ -91,9 +91,9 @@ class Attrs {
 /// The activation a node applies: an activation op itself, or the fused "activation" attrs
 /// of a conv/linear node. Returns false when the op is not an eltwise activation.
 bool activation_of(const Node& n, ActivationSpec* out);
-/// A conv2d node's stride, pads, pad_mode, dilation and groups; a bad attribute throws
-/// InvalidArgument.
-Conv2dOptions conv2d_options(const Attrs& a);
+/// A conv2d node's stride, pads, pad_mode, dilation and groups (attribute names after `prefix`:
+/// a fused node's parts); a bad attribute throws InvalidArgument.
+Conv2dOptions conv2d_options(const Attrs& a, const std::string& prefix = "");
 /// Writes `act` as fused attributes (activation, act_alpha, act_beta) on a conv/linear node.
 void set_fused_activation(Node& n, const ActivationSpec& act);
 

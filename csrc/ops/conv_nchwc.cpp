@@ -259,9 +259,12 @@ constexpr int64_t kSeparableScratchBytes = 384 << 10;
 
 void run_separable_nchwc(const NchwcStage& ex, const NchwcStage& dw, const NchwcStage& pj, const float* x, float* y,
                          const float* residual) {
-  const auto& p = dw.plan->conv.p;  // the depthwise problem; a 1x1 stride-1 expansion keeps its plane
+  const auto& p = dw.plan->conv.p;  // the depthwise problem; its input plane is the expansion's output
   const int64_t L = dw.plan->L, N = dw.plan->conv.N, Kb = div_up(p.K, L);
-  const int64_t Cb = div_up(ex.plan ? ex.plan->conv.p.C : p.C, L);      // blocks of x
+  // A first layer as the expansion reads x as NCHW (direct kernel), a pointwise one blocked.
+  const bool stem = ex.plan && ex.plan->kind == NchwcConvPlan::direct;
+  const auto& q = ex.plan ? ex.plan->conv.p : p;
+  const int64_t x_image = stem ? q.C * q.H * q.W : div_up(q.C, L) * q.H * q.W * L;
   const int64_t Pb = pj.plan ? div_up(pj.plan->conv.p.K, L) : Kb;      // blocks of y
   const auto& k = select_nchwc(L, "conv2d:separable");
   auto epi_of = [](const NchwcStage& st, int64_t n) {
@@ -294,7 +297,7 @@ void run_separable_nchwc(const NchwcStage& ex, const NchwcStage& dw, const Nchwc
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t n = t / bands, band = t % bands;
       const int64_t oy0 = band * p.OH / bands, oy1 = (band + 1) * p.OH / bands;
-      const float* xn = x + n * Cb * in_plane;
+      const float* xn = x + n * x_image;
       float* const yn = y + n * Pb * out_plane;
       const float* const rn = residual ? residual + n * Pb * out_plane : nullptr;
       int64_t have0 = 0, have1 = 0;  // expansion rows [have0, have1) are in its scratch rows 0..
@@ -315,8 +318,14 @@ void run_separable_nchwc(const NchwcStage& ex, const NchwcStage& dw, const Nchwc
               std::memmove(sb, sb + (i0 - have0) * row, static_cast<size_t>(keep * row) * sizeof(float));
             }
           if (i1 > i0 + keep) {
-            k.pointwise(epp, xn + i0 * row, ex.w->w.get(), ex.w->bias.data(), nullptr, act_ex, se, keep * p.W,
-                        (i1 - i0) * p.W, 0, Kb);
+            if (stem) {  // its output rows i0.. as rows 0.. of a span-row plane: padding moved up by i0 rows
+              const kernels::NchwcDirectParams sp{q.C, q.H, q.W, q.K, span, q.OW, q.kh, q.kw, q.sh, q.sw,
+                                                  q.pt - i0 * q.sh, q.pl, static_cast<int>(L)};
+              k.direct(sp, xn, ex.w->w.get(), ex.w->bias.data(), nullptr, act_ex, se, keep, i1 - i0, 0, Kb);
+            } else {
+              k.pointwise(epp, xn + i0 * row, ex.w->w.get(), ex.w->bias.data(), nullptr, act_ex, se, keep * p.W,
+                          (i1 - i0) * p.W, 0, Kb);
+            }
             if (epi_ex)
               for (int64_t kb = 0; kb < Kb; ++kb) {
                 float* r = se + kb * span * row + keep * row;

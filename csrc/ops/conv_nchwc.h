@@ -58,12 +58,13 @@ struct NchwcStage {
   const PackedNchwc* w = nullptr;
   Epilogue e;  // its activation (the block's residual is passed apart)
 };
-/// A depthwise convolution with the pointwise ones beside it (graph/passes.cpp fuses them): an
-/// expansion before it (1x1, stride 1) and/or a projection after it (1x1, stride 1), in one pass
-/// without the tensors between them. Each thread walks a band of output rows; per step it makes
-/// the expansion rows the next depthwise rows read and those depthwise rows in L2-sized scratch,
-/// then projects them into y. x: the block's input; residual (blocked, as y, or null): added by
-/// the last convolution. Same bits as the convolutions one after the other.
+/// A depthwise convolution with the ones beside it (graph/passes.cpp fuses them): an expansion
+/// before it (1x1, stride 1, on a blocked x; or a first layer's direct convolution of an NCHW x)
+/// and/or a projection after it (1x1, stride 1), in one pass without the tensors between them.
+/// Each thread walks a band of output rows; per step it makes the expansion rows the next
+/// depthwise rows read and those depthwise rows in L2-sized scratch, then projects them into y.
+/// x: the block's input; residual (blocked, as y, or null): added by the last convolution. Same
+/// bits as the convolutions one after the other.
 void run_separable_nchwc(const NchwcStage& expand, const NchwcStage& dw, const NchwcStage& project, const float* x,
                          float* y, const float* residual);
 

@@ -399,31 +399,34 @@ def _same_at_threads(run, want, threads):
         cc.set_num_threads(prev)
 
 
-def _separable_graph(c, k, p, dw_attrs, acts, parts, residual, L, fused):
+def _separable_graph(c, k, p, dw_attrs, acts, parts, residual, L, fused, stem=None):
     """to_nchwc -> [1x1 expansion c -> k] -> depthwise over k -> [1x1 projection k -> p] ->
     from_nchwc on the blocked layout (parts: "e", "p" or "ep"), as separate conv2d nodes or as
-    one separable_conv2d node; the residual goes to the last convolution."""
+    one separable_conv2d node; the residual goes to the last convolution. With `stem` (conv2d
+    attributes), the expansion is a first layer reading x as NCHW instead (no to_nchwc)."""
     node = lambda name, op, ins, attrs: {"name": name, "op": op, "inputs": ins, "outputs": [name], "attrs": attrs}
     act = lambda a, prefix="": {prefix + "activation": a[0], prefix + "act_alpha": a[1], prefix + "act_beta": a[2]} if a else {}
     ex_act, dw_act, pj_act = acts
     lay = {"layout": f"nchw{L}c"}
     res = ["rb"] if residual else []
-    nodes = [node("xb", "to_nchwc", ["x"], {"block": L})]
+    nodes = [] if stem else [node("xb", "to_nchwc", ["x"], {"block": L})]
+    xin = "x" if stem else "xb"
+    stem = stem or {}
     if residual:
         nodes.append(node("rb", "to_nchwc", ["r"], {"block": L}))
     if fused:
-        ins = ["xb", "wd", "bd", res[0] if res else "", "we" if "e" in parts else "", "be" if "e" in parts else "",
+        ins = [xin, "wd", "bd", res[0] if res else "", "we" if "e" in parts else "", "be" if "e" in parts else "",
                "wp" if "p" in parts else "", "bp" if "p" in parts else ""]
         while not ins[-1]:
             ins.pop()
         attrs = {**dw_attrs, **lay, **act(dw_act)}
-        attrs.update(act(ex_act, "expand_") if "e" in parts else {})
+        attrs.update({**act(ex_act, "expand_"), **{"expand_" + k: v for k, v in stem.items()}} if "e" in parts else {})
         attrs.update(act(pj_act, "project_") if "p" in parts else {})
         nodes.append(node("out", "separable_conv2d", ins, attrs))
     else:
-        v = "xb"
+        v = xin
         if "e" in parts:
-            nodes.append(node("e", "conv2d", ["xb", "we", "be"], {**lay, **act(ex_act)}))
+            nodes.append(node("e", "conv2d", [xin, "we", "be"], {**lay, **act(ex_act), **stem}))
             v = "e"
         nodes.append(node("d", "conv2d", [v, "wd", "bd"] + ([] if "p" in parts else res),
                           {**dw_attrs, **lay, **act(dw_act)}))
@@ -456,6 +459,44 @@ SEPARABLE_CASES = [
     ("ep", 12, 64, 40, 2, 47, 47, (3, 3), 3, 1, (4, 4, 4, 4), (RELU6, RELU6, RELU6), False),
     ("p", 16, 32, 17, 1, 80, 80, (3, 3), 2, 1, (0, 0, 0, 0), (NONE, RELU6, NONE), True),
 ]
+
+
+# A first layer as the expansion (reading x as NCHW): (C, stem kernel, stride, pads) with the
+# depthwise part of a SEPARABLE_CASES row: MobileNetV2's stem, a 5x5 one, a 2x2 unpadded one.
+STEM_CASES = [
+    ((3, (3, 3), 2, (1, 1, 1, 1)), ("ep", 0, 32, 16, 1, 112, 112, (3, 3), 1, 1, (1, 1, 1, 1), (RELU6, RELU6, NONE), False)),
+    ((4, (5, 5), 1, (2, 2, 2, 2)), ("e", 0, 20, 0, 2, 61, 47, (3, 3), 2, 1, (1, 1, 1, 1), (SILU, SILU, NONE), True)),
+    ((1, (2, 2), 2, (0, 0, 0, 0)), ("ep", 0, 40, 24, 1, 90, 30, (5, 5), 1, 1, (2, 2, 2, 2), (HSWISH, RELU6, NONE), True)),
+]
+
+
+@pytest.mark.parametrize("stem,case", STEM_CASES, ids=lambda c: str(c[0]) if isinstance(c[0], int) else c[0])
+def test_separable_node_with_a_first_layer(isa, stem, case):
+    """The expansion may be a first layer reading NCHW (the direct kernel, any stride and pads):
+    the same bits as the separate nodes."""
+    C, kern0, s0, pads0 = stem
+    parts, _, K, P, N, H, W, kern, stride, dil, pads, acts, residual = case
+    L = 16 if isa == "avx512" else 8
+    rng = np.random.default_rng(C + K + H)
+    w = {"wd": rand(rng, K, 1, *kern), "bd": rand(rng, K), "we": rand(rng, K, C, *kern0), "be": rand(rng, K),
+         "wp": rand(rng, max(P, 1), K, 1, 1), "bp": rand(rng, max(P, 1))}
+    dw_attrs = {"groups": K, "stride": [stride, stride], "dilation": [dil, dil], "pads": list(pads)}
+    stem_attrs = {"stride": [s0, s0], "pads": list(pads0)}
+    models = []
+    for fused in (False, True):
+        m = cc.Model.from_graph(_separable_graph(C, K, P, dw_attrs, acts, parts, residual, L, fused, stem_attrs), w)
+        m.set_optimize(False)
+        models.append(m)
+    h0 = (H + pads0[0] + pads0[2] - kern0[0]) // s0 + 1
+    w0 = (W + pads0[1] + pads0[3] - kern0[1]) // s0 + 1
+    out_c = P if "p" in parts else K
+    feeds, (oh, ow) = _conv_feeds(rng, N, C, H, W, out_c, kern, stride, dil, pads, residual)
+    if residual:  # the residual matches the output, whose plane follows the stem's
+        oh = (h0 + pads[0] + pads[2] - dil * (kern[0] - 1) - 1) // stride + 1
+        ow = (w0 + pads[1] + pads[3] - dil * (kern[1] - 1) - 1) // stride + 1
+        feeds["r"] = rand(rng, N, out_c, oh, ow)
+    want = models[0].run(feeds)["y"]
+    _same_at_threads(lambda: models[1].run(feeds)["y"], want, (1, 2, 3))
 
 
 @pytest.mark.parametrize("case", SEPARABLE_CASES, ids=lambda c: "{}_c{}k{}p{}n{}_{}x{}".format(*c[:7]))
