@@ -285,8 +285,7 @@ void run_separable_nchwc(const NchwcStage& ex, const NchwcStage& dw, const Nchwc
   // repeat only their edge rows).
   const int64_t threads = get_num_threads();
   const int64_t bands = std::min(p.OH, threads / std::gcd(N, threads));
-  kernels::NchwcPwParams epp{p.C, p.C, p.H * p.W, static_cast<int>(L)};
-  if (ex.plan) epp = {ex.plan->conv.p.C, p.C, p.H * p.W, static_cast<int>(L)};
+  kernels::NchwcPwParams epp{q.C, p.C, p.H * p.W, static_cast<int>(L)};  // a pointwise expansion
   epp.ystride = span * p.W;
   kernels::NchwcPwParams ppp{p.K, pj.plan ? pj.plan->conv.p.K : p.K, step * p.OW, static_cast<int>(L)};
   ppp.ystride = p.OH * p.OW;
