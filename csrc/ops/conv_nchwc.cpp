@@ -10,6 +10,7 @@
 #include "kernels/nchwc/nchwc.h"
 #include "ops/conv_gemm.h"
 #include "ops/op_util.h"
+#include "ops/padded_plane.h"
 
 namespace cnncore::ops {
 namespace {
@@ -175,19 +176,8 @@ void run_conv_nchwc(const NchwcConvPlan& plan, const PackedNchwc& pw, const floa
     if (copy) {
       float* const xp = aligned_scratch(xpad_buf, N * Cb * xplane);
       core::parallel_for(N * Cb * Hp, grain(Wp * L), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-          const int64_t row = r % Hp, img_cb = r / Hp, iy = row - p.pt;
-          float* dst = xp + r * Wp * L;
-          const int64_t c0 = std::min(p.pl, Wp), c1 = std::clamp<int64_t>(p.W + p.pl, c0, Wp);  // columns with data
-          if (iy < 0 || iy >= p.H) {
-            std::fill(dst, dst + Wp * L, 0.f);
-            continue;
-          }
-          std::fill(dst, dst + c0 * L, 0.f);
-          std::memcpy(dst + c0 * L, x + ((img_cb * p.H + iy) * p.W + (c0 - p.pl)) * L,
-                      static_cast<size_t>((c1 - c0) * L) * sizeof(float));
-          std::fill(dst + c1 * L, dst + Wp * L, 0.f);
-        }
+        for (int64_t r = r0; r < r1; ++r)
+          copy_padded_row_blocked(x + r / Hp * p.H * p.W * L, p.H, p.W, p.pt, p.pl, r % Hp, Wp, L, xp + r * Wp * L);
       });
       xs = xp;
     }

@@ -21,6 +21,7 @@
 
 #include "ops/conv_gemm.h"
 #include "ops/op_util.h"
+#include "ops/padded_plane.h"
 
 namespace cnncore::ops {
 namespace {
@@ -149,22 +150,15 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t row = r % Hp, cb = (r / Hp) % Cb, img = r / (Hp * Cb);
       float* dst = xc + r * Wp * L;
-      const int64_t iy = row - p.pt;
-      if (iy < 0 || iy >= p.H) {
-        std::fill(dst, dst + Wp * L, 0.f);
-        continue;
-      }
-      const int64_t x0 = std::min(p.pl, Wp), x1 = std::min(Wp, p.W + p.pl);  // padded columns with data
-      std::fill(dst, dst + x0 * L, 0.f);
-      std::fill(dst + std::max(x0, x1) * L, dst + Wp * L, 0.f);
-      if (x1 <= x0) continue;
       if (blocked) {  // the row is already in blocks of L channels
-        std::memcpy(dst + x0 * L, x + (((img * Cb + cb) * p.H + iy) * p.W + (x0 - p.pl)) * L,
-                    static_cast<size_t>((x1 - x0) * L) * sizeof(float));
+        copy_padded_row_blocked(x + r / Hp * p.H * p.W * L, p.H, p.W, p.pt, p.pl, row, Wp, L, dst);
         continue;
       }
+      const PaddedRow pr = zero_row_padding(row, p.H, p.W, p.pt, p.pl, Wp, L, dst);
+      if (pr.c1 <= pr.c0) continue;
       const int nch = static_cast<int>(std::min<int64_t>(L, C - cb * L));
-      wk.pack(x + ((img * C + cb * L) * p.H + iy) * p.W + (x0 - p.pl), p.H * p.W, nch, x1 - x0, L, dst + x0 * L);
+      wk.pack(x + ((img * C + cb * L) * p.H + pr.iy) * p.W + (pr.c0 - p.pl), p.H * p.W, nch, pr.c1 - pr.c0, L,
+              dst + pr.c0 * L);
     }
   });
 

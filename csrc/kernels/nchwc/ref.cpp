@@ -8,6 +8,13 @@
 namespace cnncore::kernels::ref {
 namespace {
 
+// + bias, + residual, the activation: output o of y.
+inline void store(float acc, float bias, const float* res, const ActivationSpec& act, float* y, int64_t o) {
+  acc = acc + bias;
+  if (res) acc = acc + res[o];
+  y[o] = activate(acc, act);
+}
+
 }  // namespace
 
 extern const int nchwc_vector_lanes = 0;
@@ -21,10 +28,7 @@ void nchwc_pointwise(const NchwcPwParams& p, const float* x, const float* w, con
         const int64_t qi = p.S == 1 ? q : (q / p.OW) * p.S * p.W + (q % p.OW) * p.S;  // the input pixel
         float acc = 0.f;
         for (int64_t c = 0; c < p.C; ++c) acc = std::fma(w[(kb * p.C + c) * L + l], x[((c / L) * p.HW + qi) * L + c % L], acc);
-        const int64_t o = (kb * HWo + q) * L + l;
-        acc = acc + bias[kb * L + l];
-        if (res) acc = acc + res[o];
-        y[o] = activate(acc, act);
+        store(acc, bias[kb * L + l], res, act, y, (kb * HWo + q) * L + l);
       }
 }
 
@@ -44,10 +48,7 @@ void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, con
             acc = std::fma(w[(ky * p.kw + kx) * L + l], x[(iy * p.W + ix) * L + l], acc);
           }
         }
-        const int64_t o = (oy * p.OW + ox) * L + l;
-        acc = acc + bias[l];
-        if (res) acc = acc + res[o];
-        y[o] = activate(acc, act);
+        store(acc, bias[l], res, act, y, (oy * p.OW + ox) * L + l);
       }
 }
 
@@ -69,10 +70,7 @@ void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, co
                 acc = std::fma(w[(((kb * p.C + c) * p.kh + ky) * p.kw + kx) * L + l], x[(c * p.H + iy) * p.W + ix], acc);
               }
             }
-          const int64_t o = ((kb * p.OH + oy) * p.OW + ox) * L + l;
-          acc = acc + bias[kb * L + l];
-          if (res) acc = acc + res[o];
-          y[o] = activate(acc, act);
+          store(acc, bias[kb * L + l], res, act, y, ((kb * p.OH + oy) * p.OW + ox) * L + l);
         }
 }
 
@@ -91,10 +89,7 @@ void nchwc_conv(const NchwcConvParams& p, const float* x, const float* w, const 
                 acc = std::fma(w[((kb * p.C + c) * taps + ky * p.kw + kx) * L + l],
                                x[(((c / L) * p.Hp + iy) * p.Wp + ix) * L + c % L], acc);
               }
-          const int64_t o = ((kb * p.OH + oy) * p.OW + ox) * L + l;
-          acc = acc + bias[kb * L + l];
-          if (res) acc = acc + res[o];
-          y[o] = activate(acc, act);
+          store(acc, bias[kb * L + l], res, act, y, ((kb * p.OH + oy) * p.OW + ox) * L + l);
         }
 }
 
