@@ -103,6 +103,22 @@ bool run_depthwise(const ConvPlan& plan, const float* x, const float* w, const f
     });
     return true;
   }
+  // Larger 3x3 planes with at most one column of left padding read x in place, each input row
+  // loaded once and shifted across lanes. Measured in-process, one thread, AVX-512: 144x56x56
+  // 1.34x, 96x112x112 s2 1.57x, 32x112x112 1.62x faster than the padded copy + row kernel (the
+  // copy alone was a quarter of the time); AVX2 1.01-1.08x.
+  if (k.fn.direct && p.kh == 3 && p.kw == 3 && p.dh == 1 && p.dw == 1 && p.sh == p.sw && (p.sh == 1 || p.sh == 2) &&
+      p.pl <= 1) {
+    const kernels::DwDirectParams ddp{p.H, p.W, p.OH, p.OW, p.sh, p.pt, p.pl};
+    core::parallel_for(plan.N * p.K, grain(plane * 9), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        float* yp = y + t * plane;
+        k.fn.direct(ddp, x + t * in_plane, w + t % p.K * 9, b ? b[t % p.K] : 0.f, act, yp);
+        if (epi) epi->run(yp, yp, plane, e.residual ? e.residual + t * plane : nullptr, 1, e.act);
+      }
+    });
+    return true;
+  }
   core::parallel_for(plan.N * p.K, grain(plane * p.kh * p.kw), [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> scratch;  // copy_padded writes every column a window reads
     scratch.resize(static_cast<size_t>(rows * dp.ldx));

@@ -1,7 +1,8 @@
 // Every depthwise variant against the reference plane (the SIMD variants fuse multiply-adds, so
 // within a 9- or 25-term sum's rounding; NaN where the reference has NaN), over kernel sizes,
 // strides, dilations, heights (odd and even: rows go in pairs) and widths that exercise the
-// vector tails, with the fused ReLU / ReLU6 and a NaN input.
+// vector tails, with the fused ReLU / ReLU6 and a NaN input; then the blocked and direct paths
+// bitwise against the plane kernel.
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -93,6 +94,54 @@ int main() {
                 std::fprintf(stderr, "  dwconv blocked %s k=%lld nch=%d H=%lld s=%lld pad=%lld\n", k.name, (long long)K,
                              nch, (long long)H, (long long)s, (long long)pad);
             }
+  }
+  // The 3x3 path read straight from the NCHW plane: bitwise the plane kernel on the padded copy
+  // (zeros, NaN, -0 bias included), for widths around the vector length, every top and bottom
+  // padding up to 2 rows, left padding 0 or 1 and right padding up to 2 columns.
+  for (int ki = 0; ki < kernels::kDwCount; ++ki) {
+    const auto& k = kernels::kDwKernels[ki];
+    if (static_cast<int>(k.isa) > static_cast<int>(cpu_isa()) || !k.fn.direct) continue;
+    int cases = 0;
+    for (int64_t W : {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 56, 57})
+      for (int64_t H : {1, 2, 3, 6, 9})
+        for (int64_t s : {1, 2})
+          for (int64_t pt : {0, 1, 2})
+            for (int64_t pb : {0, 1, 2})
+              for (int64_t pl : {0, 1})
+                for (int64_t pr : {0, 1, 2}) {
+                  const int64_t OH = (H + pt + pb - 3) / s + 1, OW = (W + pl + pr - 3) / s + 1;
+                  if (H + pt + pb < 3 || W + pl + pr < 3) continue;
+                  // NaN on both sides of the plane: a read outside it shows in the output
+                  constexpr int64_t guard = 64;
+                  std::vector<float> xg(H * W + 2 * guard, NAN), w(9), y(OH * OW + 1, 7.f);
+                  float* x = xg.data() + guard;
+                  for (int64_t i = 0; i < H * W; ++i) x[i] = ud(rng) < -0.5f ? 0.f : ud(rng);
+                  for (auto& v : w) v = ud(rng);
+                  if (cases % 7 == 0) x[H * W / 2] = NAN;
+                  const float bias = cases % 2 ? 0.25f : -0.f;
+                  kernels::DwAct act;
+                  if (cases % 3 == 1) act.kind = kernels::DwAct::relu;
+                  if (cases % 3 == 2) act = {kernels::DwAct::clip, -0.5f, 0.5f};
+                  k.fn.direct({H, W, OH, OW, s, pt, pl}, x, w.data(), bias, act, y.data());
+                  kernels::DwParams p{OH, OW, 3, 3, s, s, 1, 1, 0};
+                  const int64_t rows = (OH - 1) * s + 3, width = (OW - 1) * s + 3;
+                  p.ldx = width + 32 * s;
+                  std::vector<float> xp(rows * p.ldx, 0.f), want(OH * OW);
+                  for (int64_t r = 0; r < rows; ++r)
+                    for (int64_t q = 0; q < width; ++q) {
+                      const int64_t iy = r - pt, ix = q - pl;
+                      if (iy >= 0 && iy < H && ix >= 0 && ix < W) xp[r * p.ldx + q] = x[iy * W + ix];
+                    }
+                  k.fn.run(p, xp.data(), w.data(), bias, act, want.data());
+                  const bool ok = y.back() == 7.f && std::memcmp(want.data(), y.data(), want.size() * sizeof(float)) == 0;
+                  CHECK(ok);
+                  if (!ok)
+                    std::fprintf(stderr, "  dwconv direct %s H=%lld W=%lld s=%lld pads %lld %lld %lld %lld\n", k.name,
+                                 (long long)H, (long long)W, (long long)s, (long long)pt, (long long)pl, (long long)pb,
+                                 (long long)pr);
+                  ++cases;
+                }
+    CHECK(cases > 1000);
   }
   CHECK(tested >= 1);
   std::printf("dwconv variants tested on this CPU: %d of %d\n", tested, kernels::kDwCount);

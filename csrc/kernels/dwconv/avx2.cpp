@@ -36,10 +36,27 @@ struct Vec {
     const __m256 down = _mm256_permutevar8x32_ps(x[0], _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0));
     x[2] = _mm256_blend_ps(down, _mm256_broadcast_ss(p + 16), 0x80);
   }
-  static void store(float* p, T v, int n) { _mm256_maskstore_ps(p, tail_mask(n), v); }
+  // A masked store costs about ten cycles on AMD cores (gemm/avx2.cpp): only the tail takes one.
+  static void store(float* p, T v, int n) {
+    if (n >= 8) return _mm256_storeu_ps(p, v);
+    _mm256_maskstore_ps(p, tail_mask(n), v);
+  }
   static T zero() { return _mm256_setzero_ps(); }
   static T load(const float* p) { return _mm256_loadu_ps(p); }
-  static T load_n(const float* p, int n) { return _mm256_maskload_ps(p, tail_mask(n)); }
+  static T load_n(const float* p, int64_t n) { return n >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, tail_mask(n)); }
+  static void deinterleave(T a, T b, T& e, T& o) {
+    e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))),
+                                               _MM_SHUFFLE(3, 1, 2, 0)));
+    o = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))),
+                                               _MM_SHUFFLE(3, 1, 2, 0)));
+  }
+  // Lanes k .. k + 8 of lo:hi: the middle 128-bit halves, then a byte shift within each half.
+  template <int k>
+  static T shift(T lo, T hi) {
+    const __m256i mid = _mm256_castps_si256(_mm256_permute2f128_ps(lo, hi, 0x21));
+    if constexpr (k < 4) return _mm256_castsi256_ps(_mm256_alignr_epi8(mid, _mm256_castps_si256(lo), 4 * k));
+    else return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(hi), mid, 4 * (k - 4)));
+  }
   static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
   static void transpose(T r[8]) { transpose8(r); }
   static T activate(T v, const DwAct& a) { return avx2::activate(v, a); }
@@ -58,6 +75,7 @@ void blocked(const DwBlockParams& p, const float* x, const float* w, const float
 }  // namespace
 
 extern const DwBlockedFn dwconv_blocked = blocked;
+extern const DwDirectFn dwconv_direct = dw_direct<Vec>;
 extern const int dwconv_lanes = 8;
 
 bool dwconv_supports(const DwParams& p) { return p.sw == 1 || p.sw == 2; }

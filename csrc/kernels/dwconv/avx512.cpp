@@ -40,7 +40,17 @@ struct Vec {
   static void store(float* p, T v, int n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
   static T zero() { return _mm512_setzero_ps(); }
   static T load(const float* p) { return _mm512_loadu_ps(p); }
-  static T load_n(const float* p, int n) { return _mm512_maskz_loadu_ps(tail_mask(n), p); }
+  static T load_n(const float* p, int64_t n) { return n >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(tail_mask(n), p); }
+  static void deinterleave(T a, T b, T& e, T& o) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    e = _mm512_permutex2var_ps(a, even, b);
+    o = _mm512_permutex2var_ps(a, odd, b);
+  }
+  template <int k>
+  static T shift(T lo, T hi) {
+    return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), k));
+  }
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
   static void transpose(T r[16]) { transpose16(r); }
   static T activate(T v, const DwAct& a) { return avx512::activate(v, a); }
@@ -59,6 +69,7 @@ void blocked(const DwBlockParams& p, const float* x, const float* w, const float
 }  // namespace
 
 extern const DwBlockedFn dwconv_blocked = blocked;
+extern const DwDirectFn dwconv_direct = dw_direct<Vec>;
 extern const int dwconv_lanes = 16;
 
 bool dwconv_supports(const DwParams& p) { return p.sw == 1 || p.sw == 2; }

@@ -1,6 +1,7 @@
 #pragma once
-// Depthwise convolution (one filter per channel) over one plane. The op copies the plane into a
-// zero-padded buffer first, so kernels read without bounds checks:
+// Depthwise convolution (one filter per channel) over one plane. For DwFn the op copies the plane
+// into a zero-padded buffer first, so kernels read without bounds checks (DwBlockedFn and
+// DwDirectFn, below, read the NCHW planes themselves):
 //   xp: (OH-1)*sh + (kh-1)*dh + 1 rows of `ldx` floats, already padded on every side, with at
 //       least 32*sw floats of slack past the last column a kernel reads;
 //   y[oy*OW + ox] = act(sum_{ky,kx} w[ky*kw + kx] * xp[(oy*sh + ky*dh)*ldx + ox*sw + kx*dw] + bias),
@@ -42,10 +43,20 @@ inline int64_t blocked_scratch_floats(const DwBlockParams& p, int lanes) {
   return ((p.OH - 1) * p.sh + p.k) * ((p.OW - 1) * p.sh + p.k) * lanes + p.OH * p.OW * lanes;
 }
 
+/// A 3x3 undilated depthwise plane at stride s (1 or 2) read straight from the NCHW plane x
+/// (H x W), which sits at row pt and column pl (0 or 1) of the padded plane: rows and columns
+/// outside it read as zero. Bitwise what DwFn gives on the padded copy. For the planes too large
+/// for the blocks, where the copy cost a quarter of the time.
+struct DwDirectParams {
+  int64_t H, W, OH, OW, s, pt, pl;
+};
+using DwDirectFn = void (*)(const DwDirectParams& p, const float* x, const float* w, float bias, DwAct act, float* y);
+
 struct DwConv {
   DwFn run;
   DwSupportsFn supports;
   DwBlockedFn blocked;  // nullptr where there is none (the reference)
+  DwDirectFn direct;    // nullptr where there is none (the reference)
   int lanes;            // channels per block
 };
 
@@ -54,6 +65,7 @@ struct DwConv {
   void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y); \
   bool dwconv_supports(const DwParams& p);                                               \
   extern const DwBlockedFn dwconv_blocked;                                               \
+  extern const DwDirectFn dwconv_direct;                                                 \
   extern const int dwconv_lanes;                                                         \
   }
 #include "kernels/dwconv/dwconv.inc"

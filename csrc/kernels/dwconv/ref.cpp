@@ -5,6 +5,7 @@ namespace cnncore::kernels::ref {
 
 bool dwconv_supports(const DwParams&) { return true; }
 extern const DwBlockedFn dwconv_blocked = nullptr;
+extern const DwDirectFn dwconv_direct = nullptr;
 extern const int dwconv_lanes = 1;
 
 void dwconv_plane(const DwParams& p, const float* xp, const float* w, float bias, DwAct act, float* y) {

@@ -18,7 +18,12 @@ struct Vec {
   static T bcast(const float* p) { return _mm256_broadcast_ss(p); }
   static T loadu(const float* p) { return _mm256_loadu_ps(p); }
   static T load_n(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
-  static void store_n(float* p, Mask m, T v) { _mm256_maskstore_ps(p, m, v); }
+  // A masked store costs about ten cycles on AMD cores (measured on Zen 4): full rows take a
+  // plain one (1x1 conv 64 -> 256 at 56x56: 1.45 -> 1.1 ms on one thread).
+  static void store_n(float* p, Mask m, T v) {
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(m)) == 0xFF) return _mm256_storeu_ps(p, v);
+    _mm256_maskstore_ps(p, m, v);
+  }
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
   static T min(T a, T b) { return _mm256_min_ps(a, b); }
