@@ -141,17 +141,23 @@ void dw_direct_pass(const DwDirectParams& p, const float* x, const typename V::T
     }
     return g;
   };
+  // Stride 2 with a left pad needs no look-ahead (its taps end at the group's last odd column),
+  // which leaves registers for two output rows per pass.
+  constexpr bool ahead = S == 1 || PL == 0;
   Group prev[NR], cur[NR], next[NR];
 #pragma GCC unroll 8
   for (int i = 0; i < NR; ++i) {
     prev[i].e = prev[i].o = V::zero();
-    cur[i] = load(rows[i], 0);
+    if (ahead) cur[i] = load(rows[i], 0);
   }
   for (int64_t ox = 0; ox < p.OW; ox += L) {
     T t[NR][3];
 #pragma GCC unroll 8
     for (int i = 0; i < NR; ++i) {
-      next[i] = load(rows[i], (ox + L) * S);
+      if (ahead)
+        next[i] = load(rows[i], (ox + L) * S);
+      else
+        cur[i] = load(rows[i], ox * S);
       if (S == 1 && PL == 1) {
         t[i][0] = V::template shift<L - 1>(prev[i].e, cur[i].e);
         t[i][1] = cur[i].e;
@@ -177,7 +183,7 @@ void dw_direct_pass(const DwDirectParams& p, const float* x, const typename V::T
 #pragma GCC unroll 8
     for (int i = 0; i < NR; ++i) {
       prev[i] = cur[i];
-      cur[i] = next[i];
+      if (ahead) cur[i] = next[i];
     }
   }
 }
@@ -185,7 +191,7 @@ void dw_direct_pass(const DwDirectParams& p, const float* x, const typename V::T
 template <class V, int S, int PL>
 void dw_direct_3x3(const DwDirectParams& p, const float* x, const float* w, float bias, const DwAct& act, float* y) {
   using T = typename V::T;
-  constexpr int R = S == 1 ? 2 : 1;
+  constexpr int R = S == 1 || PL == 1 ? 2 : 1;
   T wv[9];
 #pragma GCC unroll 9
   for (int t = 0; t < 9; ++t) wv[t] = V::set1(w[t]);
