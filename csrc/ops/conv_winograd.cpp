@@ -28,7 +28,13 @@ namespace {
 
 constexpr int kXi = 36;             // transformed tile size (6 x 6)
 constexpr int64_t kKc = 256;         // input-channel chunk of the GEMMs
-constexpr int64_t kBlockBytes = 384 << 10;  // V of one tile block: about a third of L2
+constexpr int64_t kBlockBytes = 384 << 10;  // V of one tile block: about a third of L2, but
+// at least 32 tiles: each task reads its U panels once per block, and U (36 x C x K floats) is
+// 2-38 MB in ResNet and VGG, so blocks of 6-8 tiles (256 channels and up) left the GEMM waiting
+// on U from L3 or memory. Measured in-process against the L2 rule alone, 2 threads: VGG-16
+// 0.89-0.93x the time (AVX2 0.67-0.69x), ResNet-50 0.97-1.00x (AVX2 0.92x), ResNet-18 and
+// GoogLeNet 0.99-1.00x (AVX2 0.95x).
+constexpr int64_t kMinBlockTiles = 32;
 
 struct Tiles {
   int64_t m, ty, tx, per_image, total;  // m: output tile side (4 for 3x3 filters, 3 for 4x4, 2 for 5x5)
@@ -179,8 +185,8 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
   // less: channels when U (C x K per xi) outweighs V (tiles x C per xi), as in late, small layers.
   // A block's V and accumulators stay within L2.
   const int64_t threads = get_num_threads(), want = 2 * threads, tpan = div_up(tl.total, mr);
-  const int64_t per_block =
-      std::max<int64_t>(1, std::min(kBlockBytes / (kXi * 4 * Cv * mr), kBlockBytes / (kXi * 4 * nr * mr)));
+  const int64_t per_block = std::max(div_up(kMinBlockTiles, mr), std::min(kBlockBytes / (kXi * 4 * Cv * mr),
+                                                                          kBlockBytes / (kXi * 4 * nr * mr)));
   int64_t tblocks = div_up(tpan, per_block), kblocks = 1;
   auto split = [&](int64_t& blocks, int64_t panels) {
     while (tblocks * kblocks < want && blocks < panels) ++blocks;
