@@ -183,7 +183,7 @@ void run_conv_winograd(const ConvPlan& plan, const PackedConv& pw, const float* 
   // 2-4. tasks: blocks of whole tile panels and of output-channel panels. A task reads all its
   // channels' U and all its tiles' V, so the split goes first along the axis whose repeat costs
   // less: channels when U (C x K per xi) outweighs V (tiles x C per xi), as in late, small layers.
-  // A block's V and accumulators stay within L2.
+  // A block's V and accumulators stay within L2 unless that would leave fewer than 32 tiles.
   const int64_t threads = get_num_threads(), want = 2 * threads, tpan = div_up(tl.total, mr);
   const int64_t per_block = std::max(div_up(kMinBlockTiles, mr), std::min(kBlockBytes / (kXi * 4 * Cv * mr),
                                                                           kBlockBytes / (kXi * 4 * nr * mr)));
