@@ -37,11 +37,7 @@ struct Vec {
     x[2] = _mm512_castsi512_ps(
         _mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(p[32])), _mm512_castps_si512(x[0]), 1));
   }
-  // Only the tail takes a masked store (gemm/avx512.cpp).
-  static void store(float* p, T v, int n) {
-    if (n >= 16) return _mm512_storeu_ps(p, v);
-    _mm512_mask_storeu_ps(p, tail_mask(n), v);
-  }
+  static void store(float* p, T v, int n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
   static T zero() { return _mm512_setzero_ps(); }
   static T load(const float* p) { return _mm512_loadu_ps(p); }
   static T load_n(const float* p, int64_t n) { return n >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(tail_mask(n), p); }

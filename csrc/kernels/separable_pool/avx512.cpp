@@ -17,10 +17,7 @@ struct V512 {
   static T load_n(const float* p, int64_t n) { return n >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(tail_mask(n), p); }
   static T load_s(const float* p, int64_t s) { return load_strided(p, s); }
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  static void store_n(float* p, T v, int64_t n) {  // masked only for a tail (gemm/avx512.cpp)
-    if (n >= 16) return _mm512_storeu_ps(p, v);
-    _mm512_mask_storeu_ps(p, tail_mask(n), v);
-  }
+  static void store_n(float* p, T v, int64_t n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
   static T even(T a, T b) {
     return _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
   }

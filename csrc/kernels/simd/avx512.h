@@ -57,10 +57,7 @@ struct VecF {
   static void transpose(T r[L]) { transpose16(r); }
   static T set1(float f) { return _mm512_set1_ps(f); }
   static T load_n(const float* p, int64_t n) { return n >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(tail_mask(n), p); }
-  static void store_n(float* p, T v, int64_t n) {  // masked only for a tail (gemm/avx512.cpp)
-    if (n >= 16) return _mm512_storeu_ps(p, v);
-    _mm512_mask_storeu_ps(p, tail_mask(n), v);
-  }
+  static void store_n(float* p, T v, int64_t n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
   static M first_n(int64_t n) { return tail_mask(n); }
   static float hmax(T a) { return _mm512_reduce_max_ps(a); }
   static float hsum(T a) { return _mm512_reduce_add_ps(a); }
