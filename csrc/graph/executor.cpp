@@ -16,6 +16,7 @@
 #include "cnncore/model.h"
 #include "core/dispatch.h"
 #include "core/shape.h"
+#include "core/tensor_pool.h"
 #include "graph/passes.h"
 #include "graph/registry.h"
 #include "io/mapped_file.h"
@@ -477,7 +478,7 @@ std::map<std::string, Tensor> Model::run(const std::map<std::string, Tensor>& in
   std::vector<const Tensor*> in_tensors;
   for (const std::string& name : impl_->graph.inputs) in_tensors.push_back(&inputs.at(name));
   std::vector<Tensor> outs;
-  for (int r : plan->output_roots) outs.push_back(Tensor::empty(plan->values[r].shape));
+  for (int r : plan->output_roots) outs.push_back(core::output_tensor(plan->values[r].shape));
   auto ptr = [&](int v) -> float* {
     const Value& root = plan->values[plan->values[v].root];
     switch (root.where) {
@@ -518,7 +519,7 @@ std::map<std::string, Tensor> Model::run(const std::map<std::string, Tensor>& in
     if (root.where == Where::output) {
       result[impl_->graph.outputs[i]] = outs[root.index].reshaped(v.shape);
     } else {  // an output that is (a view of) a model input or a weight: hand out a copy
-      Tensor t = Tensor::empty(v.shape);
+      Tensor t = core::output_tensor(v.shape);
       if (t.numel()) std::memcpy(t.data(), ptr(plan->outputs[i]), static_cast<size_t>(t.numel()) * sizeof(float));
       result[impl_->graph.outputs[i]] = t;
     }

@@ -2,6 +2,7 @@
 // plan_/run_ pairs (ops/ops.h) with planned buffers instead.
 #include "cnncore/functional.h"
 
+#include "core/tensor_pool.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -27,13 +28,13 @@ auto as_1d_op(const char* op2d, const char* op1d, F&& f) {
 }
 
 Tensor conv(const Tensor& x, const Tensor& w, const Tensor& b, const ops::ConvPlan& plan) {
-  Tensor y = Tensor::empty(plan.out);
+  Tensor y = core::output_tensor(plan.out);
   ops::run_conv(plan, x.data(), w.data(), data_or_null(b), y.data());
   return y;
 }
 
 Tensor pool(const Tensor& x, const ops::PoolPlan& plan) {
-  Tensor y = Tensor::empty(plan.out);
+  Tensor y = core::output_tensor(plan.out);
   ops::run_pool(plan, x.data(), y.data());
   return y;
 }
@@ -110,7 +111,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   require(x, "linear", "input");
   require(w, "linear", "weight");
   const auto plan = ops::plan_linear(x.shape(), w.shape(), shape_or_null(b));
-  Tensor y = Tensor::empty(plan.out_shape);
+  Tensor y = core::output_tensor(plan.out_shape);
   ops::run_linear(plan, x.data(), w.data(), data_or_null(b), y.data());
   return y;
 }
@@ -118,7 +119,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
 Tensor activation(const Tensor& x, const ActivationSpec& act) {
   require(x, ops::activation_name(act.kind), "input");
   ops::check_activation(act);
-  Tensor y = Tensor::empty(x.shape());
+  Tensor y = core::output_tensor(x.shape());
   ops::run_activation(act, x.data(), y.data(), x.numel());
   return y;
 }
@@ -127,7 +128,7 @@ Tensor prelu(const Tensor& x, const Tensor& slope) {
   require(x, "prelu", "input");
   require(slope, "prelu", "weight");
   ops::check_prelu(x.shape(), slope.numel());
-  Tensor y = Tensor::empty(x.shape());
+  Tensor y = core::output_tensor(x.shape());
   ops::run_prelu(x.shape(), x.data(), slope.data(), slope.numel(), y.data());
   return y;
 }
@@ -135,14 +136,14 @@ Tensor prelu(const Tensor& x, const Tensor& slope) {
 Tensor softmax(const Tensor& x, int axis) {
   require(x, "softmax", "input");
   const auto plan = ops::plan_softmax(x.shape(), axis, false);
-  Tensor y = Tensor::empty(x.shape());
+  Tensor y = core::output_tensor(x.shape());
   ops::run_softmax(plan, x.data(), y.data());
   return y;
 }
 Tensor log_softmax(const Tensor& x, int axis) {
   require(x, "log_softmax", "input");
   const auto plan = ops::plan_softmax(x.shape(), axis, true);
-  Tensor y = Tensor::empty(x.shape());
+  Tensor y = core::output_tensor(x.shape());
   ops::run_softmax(plan, x.data(), y.data());
   return y;
 }
@@ -151,7 +152,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& mean, const Tensor& var, const 
                   float eps) {
   require(x, "batch_norm", "input");
   const auto affine = ops::batch_norm_affine(x.shape(), mean, var, weight, bias, eps);
-  Tensor y = Tensor::empty(x.shape());
+  Tensor y = core::output_tensor(x.shape());
   ops::run_channel_affine(x.shape(), affine, x.data(), y.data());
   return y;
 }
@@ -159,7 +160,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& mean, const Tensor& var, const 
 Tensor local_response_norm(const Tensor& x, const LrnOptions& o) {
   require(x, "local_response_norm", "input");
   const int64_t pre = ops::check_lrn(x.shape(), o);
-  Tensor y = Tensor::empty(x.shape());
+  Tensor y = core::output_tensor(x.shape());
   ops::run_lrn(x.shape(), o, pre, x.data(), y.data());
   return y;
 }
@@ -168,7 +169,7 @@ Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op) {
   require(a, "binary", "first operand");
   require(b, "binary", "second operand");
   const auto plan = ops::plan_binary(a.shape(), b.shape());
-  Tensor y = Tensor::empty(plan.out);
+  Tensor y = core::output_tensor(plan.out);
   ops::run_binary(plan, a.data(), b.data(), y.data(), op);
   return y;
 }
@@ -182,7 +183,7 @@ Tensor concat(const std::vector<Tensor>& xs, int axis) {
     ptrs.push_back(t.data());
   }
   const auto plan = ops::plan_concat(shapes, axis);
-  Tensor y = Tensor::empty(plan.out);
+  Tensor y = core::output_tensor(plan.out);
   ops::run_concat(plan, ptrs, y.data());
   return y;
 }
@@ -252,7 +253,7 @@ Tensor flatten(const Tensor& x, int start_dim, int end_dim) {
 Tensor permute(const Tensor& x, const std::vector<int64_t>& perm) {
   require(x, "permute", "input");
   const auto plan = ops::plan_permute(x.shape(), perm);
-  Tensor y = Tensor::empty(plan.out);
+  Tensor y = core::output_tensor(plan.out);
   ops::run_permute(plan, x.data(), y.data());
   return y;
 }
@@ -260,7 +261,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& perm) {
 Tensor embedding(const int64_t* idx, const Shape& idx_shape, const Tensor& weight) {
   require(weight, "embedding", "weight");
   const Shape out = ops::plan_embedding(idx_shape, weight.shape());
-  Tensor y = Tensor::empty(out);
+  Tensor y = core::output_tensor(out);
   ops::run_embedding(idx, core::checked_numel(idx_shape, "embedding"), weight.data(), weight.dim(0), weight.dim(1),
                      y.data());
   return y;

@@ -1,10 +1,12 @@
-// Shape arithmetic: the lecture's (W - F + 2P)/S + 1, dilation, ceil mode, auto padding, overflow.
+// Shape arithmetic: the lecture's (W - F + 2P)/S + 1, dilation, ceil mode, auto padding, overflow;
+// tensor storage (alignment, reuse of freed large output blocks).
 #include <cstdint>
 #include <limits>
 
 #include "check.h"
 #include "cnncore/error.h"
 #include "core/shape.h"
+#include "core/tensor_pool.h"
 
 using namespace cnncore;
 using core::WindowAxis;
@@ -59,5 +61,30 @@ int main() {
   CHECK(reinterpret_cast<uintptr_t>(t.data()) % 64 == 0);
   CHECK_THROWS(t.reshaped({4, 2}), InvalidArgument);
   CHECK(t.reshaped({3, 2}).data() == t.data());
+
+  // A freed large output's storage is kept for the next output of about its size (no page
+  // faults): reused, aligned, never by a smaller or much larger output, nor while still in use,
+  // and never by a plain tensor (weights free their memory as usual).
+  const float* kept = nullptr;
+  {
+    Tensor big = core::output_tensor({1, 144, 56, 56});
+    for (int64_t i = 0; i < big.numel(); ++i) big.data()[i] = 1.f;
+    kept = big.data();
+    CHECK(!big.owns_data());
+  }
+  {
+    Tensor plain = Tensor::empty({1, 144, 56, 56});
+    CHECK(plain.data() != kept && plain.owns_data());
+    Tensor again = core::output_tensor({1, 144, 56, 56});
+    CHECK(again.data() == kept && reinterpret_cast<uintptr_t>(again.data()) % 64 == 0);
+    CHECK(again.numel() == 144 * 56 * 56 && again.dim(3) == 56);
+    Tensor other = core::output_tensor({1, 144, 56, 56});  // the kept block is in use
+    CHECK(other.data() != again.data());
+  }
+  {
+    Tensor small = core::output_tensor({1, 144, 28, 28});  // a quarter of the size: not the kept block
+    Tensor large = core::output_tensor({1, 144, 112, 112});
+    CHECK(small.data() != kept && large.data() != kept);
+  }
   return report("test_shape");
 }
