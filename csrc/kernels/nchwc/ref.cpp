@@ -15,6 +15,18 @@ inline void store(float acc, float bias, const float* res, const ActivationSpec&
   y[o] = activate(acc, act);
 }
 
+// Every output (kb, oy, ox, l) of blocks [kb0, kb1) and rows [oy0, oy1) of a blocked y
+// ([Kb][OH][OW][L]): sum(kb, oy, ox, l), then stored as above.
+template <class Sum>
+void each_output(int64_t L, int64_t OH, int64_t OW, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1,
+                 const float* bias, const float* res, const ActivationSpec& act, float* y, Sum&& sum) {
+  for (int64_t kb = kb0; kb < kb1; ++kb)
+    for (int64_t oy = oy0; oy < oy1; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox)
+        for (int64_t l = 0; l < L; ++l)
+          store(sum(kb, oy, ox, l), bias[kb * L + l], res, act, y, ((kb * OH + oy) * OW + ox) * L + l);
+}
+
 }  // namespace
 
 extern const int nchwc_vector_lanes = 0;
@@ -55,42 +67,36 @@ void nchwc_depthwise(const NchwcDwParams& p, const float* x, const float* w, con
 void nchwc_direct(const NchwcDirectParams& p, const float* x, const float* w, const float* bias, const float* res,
                   const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
   const int64_t L = p.L;
-  for (int64_t kb = kb0; kb < kb1; ++kb)
-    for (int64_t oy = oy0; oy < oy1; ++oy)
-      for (int64_t ox = 0; ox < p.OW; ++ox)
-        for (int64_t l = 0; l < L; ++l) {
-          float acc = 0.f;
-          for (int64_t c = 0; c < p.C; ++c)
-            for (int64_t ky = 0; ky < p.kh; ++ky) {
-              const int64_t iy = oy * p.sh - p.pt + ky;
-              if (iy < 0 || iy >= p.H) continue;
-              for (int64_t kx = 0; kx < p.kw; ++kx) {
-                const int64_t ix = ox * p.sw - p.pl + kx;
-                if (ix < 0 || ix >= p.W) continue;
-                acc = std::fma(w[(((kb * p.C + c) * p.kh + ky) * p.kw + kx) * L + l], x[(c * p.H + iy) * p.W + ix], acc);
-              }
-            }
-          store(acc, bias[kb * L + l], res, act, y, ((kb * p.OH + oy) * p.OW + ox) * L + l);
+  each_output(L, p.OH, p.OW, oy0, oy1, kb0, kb1, bias, res, act, y, [&](int64_t kb, int64_t oy, int64_t ox, int64_t l) {
+    float acc = 0.f;
+    for (int64_t c = 0; c < p.C; ++c)
+      for (int64_t ky = 0; ky < p.kh; ++ky) {
+        const int64_t iy = oy * p.sh - p.pt + ky;
+        if (iy < 0 || iy >= p.H) continue;
+        for (int64_t kx = 0; kx < p.kw; ++kx) {
+          const int64_t ix = ox * p.sw - p.pl + kx;
+          if (ix < 0 || ix >= p.W) continue;
+          acc = std::fma(w[(((kb * p.C + c) * p.kh + ky) * p.kw + kx) * L + l], x[(c * p.H + iy) * p.W + ix], acc);
         }
+      }
+    return acc;
+  });
 }
 
 void nchwc_conv(const NchwcConvParams& p, const float* x, const float* w, const float* bias, const float* res,
                 const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1, int64_t kb0, int64_t kb1) {
   const int64_t L = p.L, taps = p.kh * p.kw;
-  for (int64_t kb = kb0; kb < kb1; ++kb)
-    for (int64_t oy = oy0; oy < oy1; ++oy)
-      for (int64_t ox = 0; ox < p.OW; ++ox)
-        for (int64_t l = 0; l < L; ++l) {
-          float acc = 0.f;
-          for (int64_t c = 0; c < p.C; ++c)
-            for (int64_t ky = 0; ky < p.kh; ++ky)
-              for (int64_t kx = 0; kx < p.kw; ++kx) {
-                const int64_t iy = oy * p.sh + ky * p.dh, ix = ox * p.sw + kx * p.dw;
-                acc = std::fma(w[((kb * p.C + c) * taps + ky * p.kw + kx) * L + l],
-                               x[(((c / L) * p.Hp + iy) * p.Wp + ix) * L + c % L], acc);
-              }
-          store(acc, bias[kb * L + l], res, act, y, ((kb * p.OH + oy) * p.OW + ox) * L + l);
+  each_output(L, p.OH, p.OW, oy0, oy1, kb0, kb1, bias, res, act, y, [&](int64_t kb, int64_t oy, int64_t ox, int64_t l) {
+    float acc = 0.f;
+    for (int64_t c = 0; c < p.C; ++c)
+      for (int64_t ky = 0; ky < p.kh; ++ky)
+        for (int64_t kx = 0; kx < p.kw; ++kx) {
+          const int64_t iy = oy * p.sh + ky * p.dh, ix = ox * p.sw + kx * p.dw;
+          acc = std::fma(w[((kb * p.C + c) * taps + ky * p.kw + kx) * L + l],
+                         x[(((c / L) * p.Hp + iy) * p.Wp + ix) * L + c % L], acc);
         }
+    return acc;
+  });
 }
 
 void nchwc_global_avg_pool(const float* x, int64_t HW, int L, int64_t nch, float* y) {
