@@ -14,6 +14,19 @@
 
 using namespace cnncore;
 
+// The padded copy the plane kernel reads (dwconv.h): `rows` rows of ldx floats holding the H x W
+// plane x at row pt and column pl, zeros elsewhere.
+static std::vector<float> padded_plane(const float* x, int64_t H, int64_t W, int64_t pt, int64_t pl, int64_t rows,
+                                       int64_t width, int64_t ldx) {
+  std::vector<float> xp(rows * ldx, 0.f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t q = 0; q < width; ++q) {
+      const int64_t iy = r - pt, ix = q - pl;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) xp[r * ldx + q] = x[iy * W + ix];
+    }
+  return xp;
+}
+
 int main() {
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> ud(-1.f, 1.f);
@@ -80,12 +93,8 @@ int main() {
               const int64_t rows = (OH - 1) * s + K, width = (OW - 1) * s + K;
               p.ldx = width + 32 * s;
               for (int c = 0; c < nch; ++c) {
-                std::vector<float> xp(rows * p.ldx, 0.f), want(OH * OW);
-                for (int64_t r = 0; r < rows; ++r)
-                  for (int64_t q = 0; q < width; ++q) {
-                    const int64_t iy = r - pad, ix = q - pad;
-                    if (iy >= 0 && iy < H && ix >= 0 && ix < W) xp[r * p.ldx + q] = x[(c * H + iy) * W + ix];
-                  }
+                const std::vector<float> xp = padded_plane(x.data() + c * H * W, H, W, pad, pad, rows, width, p.ldx);
+                std::vector<float> want(OH * OW);
                 k.fn.run(p, xp.data(), w.data() + c * K * K, bias[c], act, want.data());
                 ok = ok && std::memcmp(want.data(), y.data() + c * OH * OW, want.size() * sizeof(float)) == 0;
               }
@@ -126,12 +135,8 @@ int main() {
                   kernels::DwParams p{OH, OW, 3, 3, s, s, 1, 1, 0};
                   const int64_t rows = (OH - 1) * s + 3, width = (OW - 1) * s + 3;
                   p.ldx = width + 32 * s;
-                  std::vector<float> xp(rows * p.ldx, 0.f), want(OH * OW);
-                  for (int64_t r = 0; r < rows; ++r)
-                    for (int64_t q = 0; q < width; ++q) {
-                      const int64_t iy = r - pt, ix = q - pl;
-                      if (iy >= 0 && iy < H && ix >= 0 && ix < W) xp[r * p.ldx + q] = x[iy * W + ix];
-                    }
+                  const std::vector<float> xp = padded_plane(x, H, W, pt, pl, rows, width, p.ldx);
+                  std::vector<float> want(OH * OW);
                   k.fn.run(p, xp.data(), w.data(), bias, act, want.data());
                   const bool ok = y.back() == 7.f && std::memcmp(want.data(), y.data(), want.size() * sizeof(float)) == 0;
                   CHECK(ok);

@@ -39,6 +39,26 @@ const ActivationSpec kActs[] = {{Activation::identity, 0.f, 0.f},   {Activation:
                                 {Activation::clip, 0.f, 6.f},       {Activation::leaky_relu, 0.1f, 0.f},
                                 {Activation::hardsigmoid, 0.2f, 0.5f}, {Activation::hardswish, 0.f, 0.f}};
 
+// For every activation, with and without the residual `res`: the reference over output rows
+// [0, OH) against the kernel over [0, OH/2) then [OH/2, OH) (two bands), bitwise.
+// run(use_ref, res or null, act, y, oy0, oy1) calls one of them; describe(act, with_res) prints
+// the failing case.
+template <class Run, class Describe>
+void check_row_bands(size_t out_size, int64_t OH, const std::vector<float>& res, Run&& run, Describe&& describe) {
+  const int64_t mid = OH / 2;
+  for (const ActivationSpec& act : kActs)
+    for (bool with_res : {false, true}) {
+      std::vector<float> want(out_size, 7.f), got(want);
+      const float* r = with_res ? res.data() : nullptr;
+      run(true, r, act, want.data(), 0, OH);
+      run(false, r, act, got.data(), 0, mid);
+      run(false, r, act, got.data(), mid, OH);
+      const bool ok = same_bits(want, got);
+      CHECK(ok);
+      if (!ok) describe(act, with_res);
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -153,22 +173,17 @@ int main() {
             auto res = random_vec(rng, OH * OW * L);
             x[L / 2] = NAN;
             x[x.size() - 1] = -INFINITY;
-            const int64_t mid = OH / 2;
-            for (const ActivationSpec& act : kActs)
-              for (bool with_res : {false, true}) {
-                std::vector<float> want(OH * OW * L, 7.f), got(want);
-                const float* r = with_res ? res.data() : nullptr;
-                ref.depthwise(p, x.data(), w.data(), bias.data(), r, act, want.data(), 0, OH);
-                k.fn.depthwise(p, x.data(), w.data(), bias.data(), r, act, got.data(), 0, mid);  // two bands
-                k.fn.depthwise(p, x.data(), w.data(), bias.data(), r, act, got.data(), mid, OH);
-                const bool ok = same_bits(want, got);
-                CHECK(ok);
-                if (!ok)
+            check_row_bands(
+                OH * OW * L, OH, res,
+                [&](bool use_ref, const float* r, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1) {
+                  (use_ref ? ref.depthwise : k.fn.depthwise)(p, x.data(), w.data(), bias.data(), r, act, y, oy0, oy1);
+                },
+                [&](const ActivationSpec& act, bool with_res) {
                   std::fprintf(stderr, "  depthwise %s %lldx%lld s%lldx%lld d%lldx%lld H%lld W%lld pad%lld/%lld act%d res%d\n",
                                k.name, (long long)wn.kh, (long long)wn.kw, (long long)wn.sh, (long long)wn.sw,
                                (long long)wn.dh, (long long)wn.dw, (long long)H, (long long)W, (long long)pad,
                                (long long)pb, static_cast<int>(act.kind), with_res);
-              }
+                });
           }
 
     // Direct (NCHW input, a first layer): windows, strides and paddings with border columns and
@@ -189,22 +204,18 @@ int main() {
             auto x = random_vec(rng, d.C * H * W), w = random_vec(rng, Kb * d.C * d.kh * d.kw * L);
             auto bias = random_vec(rng, Kb * L), res = random_vec(rng, Kb * OH * OW * L);
             x[x.size() / 2] = NAN;
-            const int64_t kb0 = Kb > 2 ? 1 : 0, mid = OH / 2;
-            for (const ActivationSpec& act : kActs)
-              for (bool with_res : {false, true}) {
-                std::vector<float> want(Kb * OH * OW * L, 7.f), got(want);
-                const float* r = with_res ? res.data() : nullptr;
-                ref.direct(p, x.data(), w.data(), bias.data(), r, act, want.data(), 0, OH, kb0, Kb);
-                k.fn.direct(p, x.data(), w.data(), bias.data(), r, act, got.data(), 0, mid, kb0, Kb);
-                k.fn.direct(p, x.data(), w.data(), bias.data(), r, act, got.data(), mid, OH, kb0, Kb);
-                const bool ok = same_bits(want, got);
-                CHECK(ok);
-                if (!ok)
+            const int64_t kb0 = Kb > 2 ? 1 : 0;
+            check_row_bands(
+                Kb * OH * OW * L, OH, res,
+                [&](bool use_ref, const float* r, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1) {
+                  (use_ref ? ref.direct : k.fn.direct)(p, x.data(), w.data(), bias.data(), r, act, y, oy0, oy1, kb0, Kb);
+                },
+                [&](const ActivationSpec& act, bool with_res) {
                   std::fprintf(stderr, "  direct %s C%lld %lldx%lld s%lldx%lld pad%lld K%lld H%lld W%lld act%d res%d\n",
                                k.name, (long long)d.C, (long long)d.kh, (long long)d.kw, (long long)d.sh,
                                (long long)d.sw, (long long)d.pad, (long long)K, (long long)H, (long long)W,
                                static_cast<int>(act.kind), with_res);
-              }
+                });
           }
 
     // General k x k on blocked input (padded by the op): windows, strides, dilations; channel
@@ -225,22 +236,18 @@ int main() {
             auto x = random_vec(rng, Cb * Hp * Wp * L), w = random_vec(rng, Kb * d.C * d.kh * d.kw * L);
             auto bias = random_vec(rng, Kb * L), res = random_vec(rng, Kb * OH * OW * L);
             x[x.size() / 3] = NAN;
-            const int64_t kb0 = Kb > 2 ? 1 : 0, mid = OH / 2;
-            for (const ActivationSpec& act : kActs)
-              for (bool with_res : {false, true}) {
-                std::vector<float> want(Kb * OH * OW * L, 7.f), got(want);
-                const float* r = with_res ? res.data() : nullptr;
-                ref.conv(p, x.data(), w.data(), bias.data(), r, act, want.data(), 0, OH, kb0, Kb);
-                k.fn.conv(p, x.data(), w.data(), bias.data(), r, act, got.data(), 0, mid, kb0, Kb);
-                k.fn.conv(p, x.data(), w.data(), bias.data(), r, act, got.data(), mid, OH, kb0, Kb);
-                const bool ok = same_bits(want, got);
-                CHECK(ok);
-                if (!ok)
+            const int64_t kb0 = Kb > 2 ? 1 : 0;
+            check_row_bands(
+                Kb * OH * OW * L, OH, res,
+                [&](bool use_ref, const float* r, const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1) {
+                  (use_ref ? ref.conv : k.fn.conv)(p, x.data(), w.data(), bias.data(), r, act, y, oy0, oy1, kb0, Kb);
+                },
+                [&](const ActivationSpec& act, bool with_res) {
                   std::fprintf(stderr, "  conv %s C%lld %lldx%lld s%lldx%lld d%lldx%lld K%lld OH%lld OW%lld act%d res%d\n",
                                k.name, (long long)d.C, (long long)d.kh, (long long)d.kw, (long long)d.sh,
                                (long long)d.sw, (long long)d.dh, (long long)d.dw, (long long)K, (long long)OH,
                                (long long)OW, static_cast<int>(act.kind), with_res);
-              }
+                });
           }
 
     // Squeeze-excitation: global average pool (partial last blocks) and per-channel scale.
