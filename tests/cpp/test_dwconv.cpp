@@ -106,12 +106,13 @@ int main() {
   }
   // The 3x3 path read straight from the NCHW plane: bitwise the plane kernel on the padded copy
   // (zeros, NaN, -0 bias included), for widths around the vector length, every top and bottom
-  // padding up to 2 rows, left padding 0 or 1 and right padding up to 2 columns.
+  // padding up to 2 rows, left padding 0 or 1 and right padding up to 2 columns; rows wide enough
+  // for interior column groups at every stride and padding.
   for (int ki = 0; ki < kernels::kDwCount; ++ki) {
     const auto& k = kernels::kDwKernels[ki];
     if (static_cast<int>(k.isa) > static_cast<int>(cpu_isa()) || !k.fn.direct) continue;
     int cases = 0;
-    for (int64_t W : {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 56, 57})
+    for (int64_t W : {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 56, 57, 64, 65, 100})
       for (int64_t H : {1, 2, 3, 6, 9})
         for (int64_t s : {1, 2})
           for (int64_t pt : {0, 1, 2})

@@ -8,6 +8,7 @@
 // dw_direct: the 3x3 sum read straight from the NCHW plane, with no padded copy.
 // Included only by the files of this family; the anonymous namespace gives each ISA its own copy.
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/dwconv/dwconv.h"
 
@@ -116,7 +117,7 @@ void dw_plane_any(const DwParams& p, const float* xp, const float* w, float bias
 // sum is the padded kernel's, bit for bit. R output rows per pass share their input rows.
 // V also provides load_n(p, n) (min(n, kLanes) floats, zeros after), deinterleave(a, b, e, o)
 // (the even and odd lanes of a:b) and shift<k>(lo, hi) (lanes k .. k + kLanes of lo:hi).
-template <class V, int S, int PL, int R>
+template <class V, int S, int PL, int R, bool EDGE>
 void dw_direct_pass(const DwDirectParams& p, const float* x, const typename V::T wv[9], typename V::T vb,
                     const DwAct& act, int64_t oy, float* y) {
   using T = typename V::T;
@@ -129,35 +130,43 @@ void dw_direct_pass(const DwDirectParams& p, const float* x, const typename V::T
     const int64_t iy = oy * S - p.pt + i;
     rows[i] = iy >= 0 && iy < p.H ? x + iy * p.W : nullptr;
   }
-  auto load = [&](const float* r, int64_t c) {
+  // FULL: every load of the group lies inside the row (no bounds to check); EDGE: some rows lie
+  // outside the plane (null). The interior of a plane takes neither check.
+  auto load = [&](const float* r, int64_t c, auto full) {
+    auto one = [&](int64_t cc) {
+      if constexpr (decltype(full)::value) return V::load(r + cc);
+      else return (!EDGE || r) && cc < p.W ? V::load_n(r + cc, p.W - cc) : V::zero();
+    };
     Group g;
+    if constexpr (EDGE && decltype(full)::value)
+      if (!r) return Group{V::zero(), V::zero()};
     if (S == 1) {
-      g.e = r && c < p.W ? V::load_n(r + c, p.W - c) : V::zero();
+      g.e = one(c);
       g.o = g.e;
     } else {
-      const T a = r && c < p.W ? V::load_n(r + c, p.W - c) : V::zero();
-      const T b = r && c + L < p.W ? V::load_n(r + c + L, p.W - c - L) : V::zero();
-      V::deinterleave(a, b, g.e, g.o);
+      V::deinterleave(one(c), one(c + L), g.e, g.o);
     }
     return g;
   };
   // Stride 2 with a left pad needs no look-ahead (its taps end at the group's last odd column),
   // which leaves registers for two output rows per pass.
   constexpr bool ahead = S == 1 || PL == 0;
+  // The columns the group at ox loads run to (ahead: the next group's).
+  auto fits = [&](int64_t ox) { return (ahead ? (ox + L) * S : ox * S) + S * L <= p.W && ox + L <= p.OW; };
   Group prev[NR], cur[NR], next[NR];
 #pragma GCC unroll 8
   for (int i = 0; i < NR; ++i) {
     prev[i].e = prev[i].o = V::zero();
-    if (ahead) cur[i] = load(rows[i], 0);
+    if (ahead) cur[i] = load(rows[i], 0, std::false_type{});
   }
-  for (int64_t ox = 0; ox < p.OW; ox += L) {
+  auto step = [&](int64_t ox, auto full) {
     T t[NR][3];
 #pragma GCC unroll 8
     for (int i = 0; i < NR; ++i) {
       if (ahead)
-        next[i] = load(rows[i], (ox + L) * S);
+        next[i] = load(rows[i], (ox + L) * S, full);
       else
-        cur[i] = load(rows[i], ox * S);
+        cur[i] = load(rows[i], ox * S, full);
       if (S == 1 && PL == 1) {
         t[i][0] = V::template shift<L - 1>(prev[i].e, cur[i].e);
         t[i][1] = cur[i].e;
@@ -178,16 +187,25 @@ void dw_direct_pass(const DwDirectParams& p, const float* x, const typename V::T
     }
     const int n = static_cast<int>(p.OW - ox < L ? p.OW - ox : L);
 #pragma GCC unroll 4
-    for (int j = 0; j < R; ++j)
-      V::store(y + (oy + j) * p.OW + ox, dot3x3<V>(wv, vb, act, t[j * S], t[j * S + 1], t[j * S + 2]), n);
+    for (int j = 0; j < R; ++j) {
+      const T v = dot3x3<V>(wv, vb, act, t[j * S], t[j * S + 1], t[j * S + 2]);
+      if constexpr (decltype(full)::value)
+        V::store(y + (oy + j) * p.OW + ox, v);
+      else
+        V::store(y + (oy + j) * p.OW + ox, v, n);
+    }
 #pragma GCC unroll 8
     for (int i = 0; i < NR; ++i) {
       prev[i] = cur[i];
       if (ahead) cur[i] = next[i];
     }
-  }
+  };
+  int64_t ox = 0;
+  for (; ox < p.OW && fits(ox); ox += L) step(ox, std::true_type{});
+  for (; ox < p.OW; ox += L) step(ox, std::false_type{});
 }
 
+// Passes of R output rows; those whose input rows all lie inside the plane skip the row checks.
 template <class V, int S, int PL>
 void dw_direct_3x3(const DwDirectParams& p, const float* x, const float* w, float bias, const DwAct& act, float* y) {
   using T = typename V::T;
@@ -196,9 +214,15 @@ void dw_direct_3x3(const DwDirectParams& p, const float* x, const float* w, floa
 #pragma GCC unroll 9
   for (int t = 0; t < 9; ++t) wv[t] = V::set1(w[t]);
   const T vb = V::set1(bias);
+  auto inside = [&](int64_t oy, int r) { return oy * S - p.pt >= 0 && oy * S - p.pt + (r - 1) * S + 3 <= p.H; };
   int64_t oy = 0;
-  for (; oy + R <= p.OH; oy += R) dw_direct_pass<V, S, PL, R>(p, x, wv, vb, act, oy, y);
-  for (; oy < p.OH; ++oy) dw_direct_pass<V, S, PL, 1>(p, x, wv, vb, act, oy, y);
+  for (; oy + R <= p.OH; oy += R) {
+    if (inside(oy, R))
+      dw_direct_pass<V, S, PL, R, false>(p, x, wv, vb, act, oy, y);
+    else
+      dw_direct_pass<V, S, PL, R, true>(p, x, wv, vb, act, oy, y);
+  }
+  for (; oy < p.OH; ++oy) dw_direct_pass<V, S, PL, 1, true>(p, x, wv, vb, act, oy, y);
 }
 
 template <class V>  // a DwDirectFn
