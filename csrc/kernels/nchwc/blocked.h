@@ -174,6 +174,28 @@ void dw_interior(const NchwcDwParams& p, const float* x, const typename V::T* wv
   }
 }
 
+// One border pixel of a K x K undilated window at column stride S, the weights in registers:
+// dw_checked's taps in its order, with the window's loops unrolled.
+template <class V, int K, int S>
+typename V::T dw_border(const NchwcDwParams& p, const float* x, const typename V::T* wv, int64_t oy, int64_t ox) {
+  using T = typename V::T;
+  constexpr int64_t L = V::L;
+  T acc = V::set1(0.f);
+  const int64_t iy0 = oy * p.sh - p.pt, ix0 = ox * S - p.pl;
+#pragma GCC unroll 5
+  for (int ky = 0; ky < K; ++ky) {
+    const int64_t iy = iy0 + ky;
+    if (iy < 0 || iy >= p.H) continue;
+#pragma GCC unroll 5
+    for (int kx = 0; kx < K; ++kx) {
+      const int64_t ix = ix0 + kx;
+      if (ix < 0 || ix >= p.W) continue;
+      acc = V::fma(wv[ky * K + kx], V::load_n(x + (iy * p.W + ix) * L, L), acc);
+    }
+  }
+  return acc;
+}
+
 template <class V, int K, int S>
 void dw_rows(const NchwcDwParams& p, const float* x, const float* w, const float* bias, const float* res,
              const ActivationSpec& act, float* y, int64_t oy0, int64_t oy1) {
@@ -190,9 +212,11 @@ void dw_rows(const NchwcDwParams& p, const float* x, const float* w, const float
     const int64_t iy = oy * p.sh - p.pt;
     const bool rows_in = iy >= 0 && iy + K - 1 < p.H;
     const int64_t a = rows_in ? oxa : p.OW, b = rows_in ? oxb : p.OW;
-    for (int64_t ox = 0; ox < a; ++ox) nchwc_store<V>(dw_checked<V>(p, x, w, oy, ox), vb, res, act, y, (oy * p.OW + ox) * L);
+    for (int64_t ox = 0; ox < a; ++ox)
+      nchwc_store<V>(dw_border<V, K, S>(p, x, wv, oy, ox), vb, res, act, y, (oy * p.OW + ox) * L);
     if (rows_in) dw_interior<V, K, S>(p, x, wv, vb, res, act, y, oy, a, b);
-    for (int64_t ox = b; ox < p.OW; ++ox) nchwc_store<V>(dw_checked<V>(p, x, w, oy, ox), vb, res, act, y, (oy * p.OW + ox) * L);
+    for (int64_t ox = b; ox < p.OW; ++ox)
+      nchwc_store<V>(dw_border<V, K, S>(p, x, wv, oy, ox), vb, res, act, y, (oy * p.OW + ox) * L);
   }
 }
 
