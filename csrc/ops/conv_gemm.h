@@ -5,6 +5,7 @@
 #include "kernels/eltwise/eltwise.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/winograd/winograd.h"
+#include "ops/linear_gemm.h"
 #include "ops/ops.h"
 
 namespace cnncore::ops {
@@ -21,6 +22,9 @@ struct PackedConv {
   int64_t groups = 1, M = 0, K = 0, kc = 0;  // per group: M output channels, K = C/groups*kh*kw
   /// With `wk`: the stride folded into channels first (space to depth, conv_winograd.cpp), or 0.
   int64_t s2d = 0;
+  /// A 1x1 convolution of 1x1 planes (squeeze-excitation layers) as the fully connected layer it
+  /// is, [N, C] x W^T: set instead of the panels (see pack_conv).
+  std::shared_ptr<const PackedLinear> lin;
   std::shared_ptr<float> data;
   /// Layout: group, then chunk, then M panel; a chunk of every panel holds kc_len * MR floats.
   /// Inline: it is called once per microkernel call.

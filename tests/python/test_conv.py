@@ -503,6 +503,55 @@ def test_gemm_fused_residual_and_activation_are_bitwise_the_separate_ops(act, k,
     np.testing.assert_array_equal(model(x), fused)
 
 
+class _SqueezeExcite(cc.nn.Module):
+    def __init__(self, c, r):
+        super().__init__()
+        self.pool = cc.nn.AdaptiveAvgPool2d(1)
+        self.fc1 = cc.nn.Conv2d(c, r, 1)
+        self.fc2 = cc.nn.Conv2d(r, c, 1)
+        self.act, self.gate = cc.nn.SiLU(), cc.nn.Sigmoid()
+
+    def forward(self, x):
+        return x * self.gate(self.fc2(self.act(self.fc1(self.pool(x)))))
+
+
+@pytest.mark.parametrize("c,r", [(8, 2), (40, 10), (1152, 48), (300, 37)])
+def test_1x1_conv_on_1x1_planes(c, r, isa):
+    """A 1x1 convolution of 1x1 planes (squeeze-excitation) runs as a fully connected layer: the
+    functional op and a compiled squeeze-excitation block against the oracle, every thread count
+    giving the same bits, and each batch row the image alone."""
+    rng = np.random.default_rng(c)
+    x, w, b = rand(rng, 3, c, 1, 1), rand(rng, r, c, 1, 1), rand(rng, r)
+    outs = _same_for_1_to_4_threads(lambda: F.conv2d(x, w, b))
+    assert_close(outs[0], ref.conv2d(x, w, b), reduction_atol(c, np.abs(x).max(), np.abs(w).max()))
+    np.testing.assert_array_equal(F.conv2d(x[1:2], w, None), F.conv2d(x, w, None)[1:2])
+
+    cc.manual_seed(c)
+    block = _SqueezeExcite(c, r)
+    model = block.to_model()
+    xs = rand(rng, 3, c, 5, 4)
+    sd = {k: np.asarray(v) for k, v in block.state_dict().items()}
+    s = ref.activation("silu", ref.conv2d(ref.adaptive_avg_pool2d(xs, (1, 1)), sd["fc1.weight"], sd["fc1.bias"]))
+    want = xs * ref.activation("sigmoid", ref.conv2d(s, sd["fc2.weight"], sd["fc2.bias"]))
+    got = _same_for_1_to_4_threads(lambda: model(xs))[0]
+    assert_close(got, want, 1e-5 * max(1.0, np.abs(want).max()))
+    for i in range(3):
+        np.testing.assert_array_equal(model(xs[i:i + 1]), got[i:i + 1])
+
+
+def test_1x1_conv_on_1x1_planes_fused_residual_is_bitwise_the_separate_ops(isa):
+    """Conv 1x1 + residual + ReLU6 on 1x1 planes, fused into one node (the fully connected path
+    takes the epilogue), gives the unfused graph's bits, NaN included."""
+    cc.manual_seed(6)
+    model = _ConvResAct(1, 1, cc.nn.ReLU6()).to_model()
+    x = rand(np.random.default_rng(6), 4, 8, 1, 1)
+    x[2, 3] = np.nan
+    fused = model(x)
+    assert any(n["op"] == "conv2d" and len(n["inputs"]) == 4 for n in model.optimized_graph(x.shape)["nodes"])
+    model.set_optimize(False)
+    np.testing.assert_array_equal(model(x), fused)
+
+
 @pytest.mark.parametrize("act", ["relu", "relu6"])
 @pytest.mark.parametrize("stride", [1, 2])
 def test_depthwise_fused_activation_is_bitwise_the_separate_op(act, stride, isa):
