@@ -83,6 +83,13 @@ struct VecF {
   static T abs(T a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.f), a); }
   static T neg(T a) { return _mm256_xor_ps(_mm256_set1_ps(-0.f), a); }
   static T round(T a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // p * 2^n for integral n (vexp.h): one exact step for n in [-126, 127]; two below, so that a
+  // subnormal result is rounded once
+  static T scale_normal(T p, T n) { return mul(p, exp2i(n)); }
+  static T scale(T p, T n) {
+    const T n1 = min(set1(127.f), max(set1(-126.f), n));
+    return mul(mul(p, exp2i(n1)), exp2i(sub(n, n1)));
+  }
   static T exp2i(T n) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
   }

@@ -72,9 +72,9 @@ struct VecF {
   static T abs(T a) { return _mm512_abs_ps(a); }
   static T neg(T a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN))); }
   static T round(T a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static T exp2i(T n) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
-  }
+  // p * 2^n for integral n, rounded once (vexp.h)
+  static T scale(T p, T n) { return _mm512_scalef_ps(p, n); }
+  static T scale_normal(T p, T n) { return _mm512_scalef_ps(p, n); }
   static M lt(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
   static bool any(M m) { return m != 0; }
   static M eq(T a, T b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
