@@ -165,6 +165,73 @@ void fuse_silu(Graph& g) {
   }
 }
 
+// GELU as exporters write it before ONNX opset 20, x * 0.5 * (1 + erf(x / sqrt(2))) (the erf's
+// argument also as x * (1/sqrt(2)); the 0.5 applied last or to x first), becomes one gelu node,
+// which fuse_activation can then move into the producer of x. Every intermediate must have no
+// other reader. Same value, rounded once instead of at each step.
+void fuse_gelu(Graph& g) {
+  auto scalar = [&](const Node& n, size_t i, double want, double tol) {
+    const Tensor* t = weight(g, n, i);
+    return t && t->numel() == 1 && std::abs(static_cast<double>(t->data()[0]) - want) <= tol;
+  };
+  const Uses uses(g);
+  auto node_of = [&](const std::string& v, const char* op) -> int {  // v's producer, if `op` and v is read once
+    const int i = producer(g, v);
+    return i >= 0 && g.nodes[i].op == op && uses.single_internal_use(v) ? i : -1;
+  };
+  // The other input of a two-input node than the constant `want` (or "" when it has none).
+  auto operand = [&](const Node& n, double want, double tol, bool either) -> std::string {
+    if (n.inputs.size() != 2) return "";
+    if (scalar(n, 1, want, tol)) return n.inputs[0];
+    if (either && scalar(n, 0, want, tol)) return n.inputs[1];
+    return "";
+  };
+  // 1 + erf(x / sqrt(2)) from its add node's output: x, or "".
+  auto one_plus_erf = [&](const std::string& v) -> std::string {
+    const int a = node_of(v, "add");
+    if (a < 0) return "";
+    const int e = node_of(operand(g.nodes[a], 1.0, 1e-6, true), "erf");
+    if (e < 0) return "";
+    const std::string d = g.nodes[e].inputs[0];
+    int q = node_of(d, "div");
+    if (q >= 0) return operand(g.nodes[q], 1.4142135623730951, 1e-5, false);
+    q = node_of(d, "mul");
+    return q >= 0 ? operand(g.nodes[q], 0.7071067811865476, 1e-6, true) : "";
+  };
+  std::set<std::string> dead;  // outputs of the nodes a fusion replaced
+  for (Node& t : g.nodes) {
+    if (t.op != "mul" || t.inputs.size() != 2) continue;
+    std::string x, p, m;  // x, the 1 + erf value, the inner product
+    // (x * (1 + erf)) * 0.5
+    m = operand(t, 0.5, 1e-6, true);
+    if (const int i = m.empty() ? -1 : node_of(m, "mul"); i >= 0) {
+      const Node& mn = g.nodes[i];
+      for (int side = 0; side < 2 && x.empty(); ++side)
+        if (one_plus_erf(mn.inputs[1 - side]) == mn.inputs[side]) x = mn.inputs[side], p = mn.inputs[1 - side];
+    }
+    // (x * 0.5) * (1 + erf)
+    for (int side = 0; side < 2 && x.empty(); ++side) {
+      const int i = node_of(t.inputs[side], "mul");
+      if (i < 0) continue;
+      const std::string xh = operand(g.nodes[i], 0.5, 1e-6, true);
+      if (!xh.empty() && one_plus_erf(t.inputs[1 - side]) == xh) x = xh, m = t.inputs[side], p = t.inputs[1 - side];
+    }
+    if (x.empty()) continue;
+    // the add, erf and scaling nodes behind p, and the inner product m
+    const Node& add = g.nodes[producer(g, p)];
+    const std::string e = add.inputs[weight(g, add, 1) ? 0 : 1];
+    dead.insert({m, p, e, g.nodes[producer(g, e)].inputs[0]});
+    t.op = "gelu";
+    t.inputs = {x};
+    t.attrs = {{"approximate", std::string("none")}};
+  }
+  if (dead.empty()) return;
+  std::vector<Node> kept;
+  for (Node& n : g.nodes)
+    if (!dead.count(n.outputs[0])) kept.push_back(std::move(n));
+  g.nodes = std::move(kept);
+}
+
 // How a node can take part in the blocked layout (assign_layout).
 enum class Role {
   none,
@@ -518,6 +585,7 @@ void assign_layout(Graph& g, std::map<std::string, Shape> shapes) {
 void optimize(Graph& g, const std::map<std::string, Shape>& shapes) {
   fold_batchnorm(g);
   fuse_silu(g);
+  fuse_gelu(g);
   fuse_residual(g, shapes);
   fuse_activation(g);
   assign_layout(g, shapes);

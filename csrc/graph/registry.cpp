@@ -430,6 +430,11 @@ CompiledNode activation(const CompileCtx& c) {
   return {c.shapes[0], 0, [act, n](const float* const* in, float* y) { ops::run_activation(act, in[0], y, n); }};
 }
 
+CompiledNode erf(const CompileCtx& c) {
+  const int64_t n = core::checked_numel(c.shapes[0], "erf");
+  return {c.shapes[0], 0, [n](const float* const* in, float* y) { ops::run_erf(in[0], y, n); }};
+}
+
 CompiledNode prelu(const CompileCtx& c) {
   const Shape x = c.shapes[0];
   const int64_t sn = core::checked_numel(c.shapes[1], "prelu");
@@ -608,6 +613,7 @@ const OpDef kOps[] = {
     {"tanh", 1, 1, activation},
     {"silu", 1, 1, activation},
     {"gelu", 1, 1, activation},
+    {"erf", 1, 1, erf},
     {"softplus", 1, 1, activation},
     {"prelu", 2, 2, prelu},
     {"softmax", 1, 1, softmax},

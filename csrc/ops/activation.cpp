@@ -55,6 +55,13 @@ void run_activation(const ActivationSpec& act, const float* x, float* y, int64_t
   });
 }
 
+void run_erf(const float* x, float* y, int64_t n) {
+  constexpr int64_t kBlock = 4096;
+  core::parallel_for((n + kBlock - 1) / kBlock, grain(kBlock * 8), [&](int64_t b0, int64_t b1) {
+    for (int64_t i = b0 * kBlock, i1 = std::min(n, b1 * kBlock); i < i1; ++i) y[i] = std::erf(x[i]);
+  });
+}
+
 void check_prelu(const Shape& x, int64_t slope_numel) {
   const int64_t C = x.size() >= 2 ? x[1] : 1;
   if (slope_numel != 1 && slope_numel != C)

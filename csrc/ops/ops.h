@@ -64,6 +64,8 @@ void run_linear(const LinearPlan& plan, const float* x, const float* w, const fl
 void check_activation(const ActivationSpec& act);
 /// y = act(x) over n elements (x may equal y).
 void run_activation(const ActivationSpec& act, const float* x, float* y, int64_t n);
+/// y = erf(x) over n elements (ONNX Erf; inside a GELU the graph fuses it into gelu).
+void run_erf(const float* x, float* y, int64_t n);
 void check_prelu(const Shape& x, int64_t slope_numel);
 void run_prelu(const Shape& x, const float* xp, const float* slope, int64_t slope_numel, float* y);
 

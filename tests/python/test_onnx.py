@@ -18,7 +18,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 SUPPORTED_OPS = {
     "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul", "Relu",
-    "LeakyRelu", "PRelu", "Elu", "Selu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Clip", "Gelu", "Softplus",
+    "LeakyRelu", "PRelu", "Elu", "Selu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Clip", "Gelu", "Erf", "Softplus",
     "Softmax", "LogSoftmax", "BatchNormalization", "LRN", "Add", "Sub", "Mul", "Div", "Max", "Min", "Concat", "Flatten",
     "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Pad", "Dropout", "Identity", "Constant", "Shape", "Gather",
     "ReduceMean", "ReduceMax", "Resize", "Upsample", "Slice", "Split"}
@@ -254,17 +254,86 @@ def _conv_model(w=None, extra_nodes=(), extra_inits=(), outputs=("y",), opset=17
 
 
 def test_unsupported_ops_are_listed_once():
-    nodes = [helper.make_node("Erf", ["y"], ["a"], name="erf1"),
-             helper.make_node("Relu", ["a"], ["b"], name="relu_after"),  # depends on erf: not reported
+    nodes = [helper.make_node("Sin", ["y"], ["a"], name="sin1"),
+             helper.make_node("Relu", ["a"], ["b"], name="relu_after"),  # depends on sin: not reported
              helper.make_node("NonZero", ["y"], ["c"], name="nz"),
              helper.make_node("FancyOp", ["y"], ["d"], name="custom", domain="com.example")]
     m = _conv_model(extra_nodes=nodes, outputs=("b", "c", "d"))
     with pytest.raises(cc.UnsupportedError) as e:
         cc.load_onnx(m)
     msg = str(e.value)
-    assert "3 node(s)" in msg and "Erf (node 'erf1', opset 17)" in msg and "NonZero (node 'nz'" in msg
+    assert "3 node(s)" in msg and "Sin (node 'sin1', opset 17)" in msg and "NonZero (node 'nz'" in msg
     assert "FancyOp (node 'custom'" in msg and "com.example" in msg and "relu_after" not in msg
     assert isinstance(e.value, NotImplementedError)
+
+
+def _gelu_nodes(variant):
+    """x * 0.5 * (1 + erf(x / sqrt(2))) on the conv output y, as exporters write GELU before opset 20."""
+    arg = (helper.make_node("Div", ["y", "sqrt2"], ["d"]) if variant != "mul-by-rsqrt2" else
+           helper.make_node("Mul", ["rsqrt2", "y"], ["d"]))
+    nodes = [arg, helper.make_node("Erf", ["d"], ["e"]), helper.make_node("Add", ["one", "e"], ["p"])]
+    if variant == "half-first":
+        nodes += [helper.make_node("Mul", ["y", "half"], ["m"]), helper.make_node("Mul", ["p", "m"], ["g"])]
+    else:
+        nodes += [helper.make_node("Mul", ["y", "p"], ["m"]), helper.make_node("Mul", ["m", "half"], ["g"])]
+    inits = [numpy_helper.from_array(np.array(v, np.float32), n) for n, v in
+             [("sqrt2", 1.4142135381698608), ("rsqrt2", 0.7071067811865476), ("one", 1.0), ("half", 0.5)]]
+    return nodes, inits
+
+
+def _gelu64(v):
+    from math import erf
+    return np.vectorize(lambda t: 0.5 * t * (1.0 + erf(t / np.sqrt(2.0))))(np.asarray(v, np.float64))
+
+
+@pytest.mark.parametrize("variant", ["div-by-sqrt2", "mul-by-rsqrt2", "half-first"])
+def test_gelu_written_with_erf_fuses_into_the_conv(variant):
+    """GELU as x * 0.5 * (1 + erf(x / sqrt(2))) (PyTorch's export before opset 20) imports; its five
+    nodes become the conv's gelu epilogue; the fused and the node-by-node graphs match the formula."""
+    import reference as ref
+    nodes, inits = _gelu_nodes(variant)
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    m = cc.load_onnx(_conv_model(w=w, extra_nodes=nodes, extra_inits=inits, outputs=("g",)))
+    x = (rng.standard_normal((2, 3, 8, 8)) * 2).astype(np.float32)
+    fused = m.optimized_graph(x.shape)["nodes"]
+    assert [n["op"] for n in fused] == ["conv2d"] and fused[0]["attrs"]["activation"] == "gelu"
+    want = _gelu64(ref.conv2d(x, w, None, (1, 1), (1, 1, 1, 1)))
+    tol = 1e-5 * np.abs(want).max()
+    np.testing.assert_allclose(m(x), want, rtol=1e-5, atol=tol)
+    m.set_optimize(False)
+    assert [n["op"] for n in m.optimized_graph(x.shape)["nodes"]].count("erf") == 1
+    np.testing.assert_allclose(m(x), want, rtol=1e-5, atol=tol)
+
+
+def test_gelu_with_other_readers_is_not_fused():
+    """An intermediate of the pattern read elsewhere (erf's output is a graph output too) keeps
+    the nodes apart, and Erf runs as an op."""
+    import reference as ref
+    from math import erf
+    nodes, inits = _gelu_nodes("div-by-sqrt2")
+    w = np.random.default_rng(5).standard_normal((4, 3, 3, 3)).astype(np.float32)
+    m = cc.load_onnx(_conv_model(w=w, extra_nodes=nodes, extra_inits=inits, outputs=("g", "e")))
+    x = np.random.default_rng(4).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    ops = [n["op"] for n in m.optimized_graph(x.shape)["nodes"]]
+    assert "erf" in ops and "gelu" not in ops
+    out = m.run({"x": x})
+    y = ref.conv2d(x, w, None, (1, 1), (1, 1, 1, 1))
+    np.testing.assert_allclose(out["e"], np.vectorize(erf)(y / np.sqrt(2.0)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(out["g"], _gelu64(y), rtol=1e-5, atol=1e-5 * np.abs(y).max())
+
+
+def test_gelu_exported_from_pytorch(torch):
+    """nn.GELU exported by PyTorch at opset 17 (Div, Erf, Add, Mul, Mul) imports and fuses."""
+    t = torch
+    t.manual_seed(0)
+    tm = t.nn.Sequential(t.nn.Conv2d(3, 16, 3, padding=1), t.nn.GELU(), t.nn.Conv2d(16, 8, 1), t.nn.GELU()).eval()
+    x = t.randn(2, 3, 12, 12)
+    m = cc.load_onnx(_export(tm, x))
+    assert not any(n["op"] in ("erf", "div", "mul") for n in m.optimized_graph(tuple(x.shape))["nodes"])
+    with t.no_grad():
+        want = tm(x).numpy()
+    np.testing.assert_allclose(m(x.numpy()), want, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("node,inits,words", [

@@ -148,6 +148,7 @@ void Importer::activation() {
   else if (t == "HardSwish") emit("hardswish", {x}, {}, out0());
   else if (t == "Softplus") emit("softplus", {x}, {{"beta", 1.0}, {"threshold", 20.0}}, out0());
   else if (t == "Gelu") emit("gelu", {x}, {{"approximate", as("approximate", "none")}}, out0());
+  else if (t == "Erf") emit("erf", {x}, {}, out0());  // GELU exported before opset 20: fused by the graph
 }
 
 void Importer::clip() {

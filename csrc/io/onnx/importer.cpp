@@ -18,7 +18,7 @@ const std::map<std::string, Importer::Converter>& Importer::converters() {
       {"Relu", &Importer::activation}, {"LeakyRelu", &Importer::activation}, {"Elu", &Importer::activation},
       {"Selu", &Importer::activation}, {"Sigmoid", &Importer::activation}, {"Tanh", &Importer::activation},
       {"HardSigmoid", &Importer::activation}, {"HardSwish", &Importer::activation},
-      {"Softplus", &Importer::activation}, {"Gelu", &Importer::activation}, {"Clip", &Importer::clip},
+      {"Softplus", &Importer::activation}, {"Gelu", &Importer::activation}, {"Erf", &Importer::activation}, {"Clip", &Importer::clip},
       {"PRelu", &Importer::prelu}, {"Softmax", &Importer::softmax}, {"LogSoftmax", &Importer::softmax},
       {"BatchNormalization", &Importer::batch_norm}, {"LRN", &Importer::lrn}, {"Add", &Importer::binary},
       {"Sub", &Importer::binary}, {"Mul", &Importer::binary}, {"Div", &Importer::binary}, {"Max", &Importer::binary},
