@@ -100,12 +100,27 @@ def test_exp_based_activations_bitwise_equal_across_simd_isas():
     x.flat[::89] = np.nan
     x.flat[1::101] = np.inf
     x.flat[2::103] = -np.inf
-    for fn in [F.sigmoid, F.silu, F.tanh, lambda v: F.gelu(v, approximate="tanh"), lambda v: F.elu(v, 0.7), F.selu]:
+    for fn in [F.sigmoid, F.silu, F.tanh, F.gelu, lambda v: F.gelu(v, approximate="tanh"), lambda v: F.elu(v, 0.7),
+               F.selu]:
         outs = []
         for isa in simd:
             cc.set_max_isa(isa)
             outs.append(fn(x))
         np.testing.assert_array_equal(outs[1], outs[0])
+
+
+def test_gelu_negative_tail_keeps_relative_accuracy(isa):
+    """GELU (erf form) below 0 is 0.5 x erfc(-x/sqrt 2), a tiny value where 1 + erf would cancel:
+    every ISA stays within the reference's own relative error (its float x/sqrt 2 rounding, 1e-5
+    at x = -13) down to the smallest normal results."""
+    from math import erfc
+    x = np.linspace(-13.5, 0.0, 20001).astype(np.float32)
+    want = np.array([0.5 * v * erfc(-v / np.sqrt(2.0)) for v in x.astype(np.float64)])
+    got = F.gelu(x).astype(np.float64)
+    big = np.abs(want) > 1e-37
+    rel = np.abs(got - want)[big] / np.abs(want[big])
+    assert rel.max() < 2e-5, f"max relative error {rel.max():.2e} at x = {x[big][rel.argmax()]}"
+    assert rel[x[big] > -8].max() < 6e-6
 
 
 def test_prelu(torch):

@@ -66,18 +66,18 @@ def test_set_max_isa_caps_active(isa):
 
 def test_env_cap_and_verbose_dispatch_log():
     code = ("import numpy as np, cnncore as cc, json; cc.functional.relu(np.ones(40, np.float32)); "
-            "cc.functional.gelu(np.ones(3, np.float32)); print(json.dumps(cc.build_info()))")
+            "cc.functional.softplus(np.ones(3, np.float32)); print(json.dumps(cc.build_info()))")
     r = run_py(code, CNNCORE_MAX_ISA="avx2", CNNCORE_VERBOSE="dispatch")
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout.strip().splitlines()[-1])
     assert info["isa_max"] == "avx2"
     detected = info["isa_detected"]
-    # relu: avx512 passed over (cap), avx2 chosen when the CPU has it; gelu: only the reference has it
+    # relu: avx512 passed over (cap), avx2 chosen when the CPU has it; softplus: only the reference has it
     if detected in ("avx2", "avx512"):
         assert "dispatch eltwise relu n=40 -> avx2" in r.stderr, r.stderr
         if "avx512" in info["isa_compiled"]:
             assert "avx512:" in r.stderr.split("relu n=40")[1].splitlines()[0]
-        assert "gelu n=3 -> ref (passed over: " in r.stderr and "not implemented in this variant" in r.stderr
+        assert "softplus n=3 -> ref (passed over: " in r.stderr and "not implemented in this variant" in r.stderr
     r = run_py("import cnncore as cc; print(cc.get_max_isa())", CNNCORE_MAX_ISA="bogus")
     assert r.stdout.strip().splitlines()[-1] == "scalar" and "unknown CNNCORE_MAX_ISA" in r.stderr
     r = run_py("import numpy as np, cnncore as cc; cc.functional.relu(np.ones(4, np.float32))")

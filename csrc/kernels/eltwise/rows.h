@@ -36,6 +36,8 @@ typename V::T activate_vec(typename V::T v, typename V::T a, typename V::T b) {
     return vsilu<V>(v);
   } else if constexpr (K == Activation::tanh) {
     return vtanh<V>(v);
+  } else if constexpr (K == Activation::gelu) {
+    return vgelu<V>(v);
   } else if constexpr (K == Activation::gelu_tanh) {
     return vgelu_tanh<V>(v);
   } else if constexpr (K == Activation::elu) {
@@ -77,6 +79,7 @@ void bias_act_simd(const float* x, float* y, int64_t n, const float* bias, int64
     CNNCORE_ACT(sigmoid)
     CNNCORE_ACT(silu)
     CNNCORE_ACT(tanh)
+    CNNCORE_ACT(gelu)
     CNNCORE_ACT(gelu_tanh)
     CNNCORE_ACT(elu)
 #undef CNNCORE_ACT
