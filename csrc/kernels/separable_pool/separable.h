@@ -78,8 +78,11 @@ bool column_reduce(const PoolParams& p, const float* x, int64_t oy, Columns<SPLI
       V::store(c.v + ix / 2, V::even(a, b));
       V::store(c.v + c.half + ix / 2, V::odd(a, b));
     }
-  } else {
-    for (int64_t ix = 0; ix < p.W; ix += L) V::store(c.v + ix, col(ix, std::min(L, p.W - ix)));
+  } else {  // the tail stored masked: a max pool's -inf columns past W stay
+    for (int64_t ix = 0; ix < p.W; ix += L) {
+      const int64_t n = std::min(L, p.W - ix);
+      V::store_n(c.v + ix, col(ix, n), n);
+    }
   }
   return true;
 }
@@ -147,15 +150,25 @@ bool pool_rows(const PoolParams& p, const float* x, float* y, float* scratch) {
   const int64_t reach = p.W - 1 - (kw - 1) * dw + p.pl;  // the last window start, shifted by pl
   const int64_t ox1 = reach < 0 ? ox0 : std::clamp(reach / sw + 1, ox0, p.OW);
   // Two scratch rows, one step apart: row oy's windows read its column maxima while row oy+1's
-  // are being stored, so the misaligned reads do not wait on stores still in flight.
-  const int64_t ld = pool_scratch(p) / 2;
-  auto row = [&](int64_t oy) { return Columns<split>{scratch + (oy & 1) * ld, ld / 2}; };
+  // are being stored, so the misaligned reads do not wait on stores still in flight. A max pool
+  // at a stride without the split keeps -inf columns on both sides of each row (kw*dw before
+  // column 0, the rest after W), so windows clipped by the row's ends take the vector loop too:
+  // -inf never wins. (Small planes spent most of their time in the clipped windows' scalar loop:
+  // a 3x3 stride-1 pool on 7x7 planes took 13 cycles per input float.)
+  constexpr bool padded = !AVG && !split;
+  const int64_t ld = pool_scratch(p) / 2, off = padded ? kw * dw : 0;
+  if (padded)  // the columns a row's windows and its last vector's lanes reach past W (sw <= 2)
+    for (float* r : {scratch, scratch + ld}) {
+      std::fill(r, r + off, kLowest);
+      std::fill(r + off + p.W, r + std::min(ld, off + p.W + p.pr + 2 * V::L), kLowest);
+    }
+  auto row = [&](int64_t oy) { return Columns<split>{scratch + (oy & 1) * ld + off, ld / 2}; };
   bool inside = p.OH > 0 && column_reduce<V, AVG>(p, x, 0, row(0));
   for (int64_t oy = 0; oy < p.OH; ++oy) {
     const bool next = oy + 1 < p.OH && column_reduce<V, AVG>(p, x, oy + 1, row(oy + 1));
     float* yr = y + oy * p.OW;
     if (inside)
-      row_reduce<V, AVG, KW, SW>(p, row(oy), oy, yr, ox0, ox1);
+      row_reduce<V, AVG, KW, SW>(p, row(oy), oy, yr, padded ? 0 : ox0, padded ? p.OW : ox1);
     else if (AVG)
       return false;
     else
