@@ -1,9 +1,9 @@
 // Every max and average pooling variant against the reference planes of kernels/pool (the spec):
 // bitwise, over kernel sizes, strides, dilations (max only), paddings (windows clipped at every
 // edge, ceil-mode windows past the end), count_include_pad and divisor_override, and widths that
-// exercise the vector tails; a max plane with a NaN in a window must be reported, not pooled (one
-// whose NaN no window covers may be pooled), and an average plane must carry the NaN as the
-// reference does.
+// exercise the vector tails, signed zeros included; a max plane with a NaN in a window must be
+// reported, not pooled (one whose NaN no window covers may be pooled), and an average plane must
+// carry the NaN as the reference does.
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -67,9 +67,15 @@ int main() {
                     x[0] = -INFINITY;
                     x[x.size() / 2] = INFINITY;
                   }
+                  // Every value -0 first: the sums' signed zeros must be the reference's too.
+                  auto same = [](float a, float b) { return a == b && std::signbit(a) == std::signbit(b); };
+                  std::vector<float> zeros(x.size(), -0.f);
+                  reference(p, zeros.data(), want.data());
+                  bool ok = k.fn.run(p, zeros.data(), y.data(), scratch.data()) && y.back() == 9.f;
+                  for (size_t i = 0; i < want.size(); ++i) ok = ok && same(y[i], want[i]);
                   reference(p, x.data(), want.data());
-                  bool ok = k.fn.run(p, x.data(), y.data(), scratch.data()) && y.back() == 9.f;
-                  for (size_t i = 0; i < want.size(); ++i) ok = ok && y[i] == want[i];
+                  ok = ok && k.fn.run(p, x.data(), y.data(), scratch.data()) && y.back() == 9.f;
+                  for (size_t i = 0; i < want.size(); ++i) ok = ok && same(y[i], want[i]);
                   // A NaN in the last element, which some windows cover and others skip.
                   x[x.size() - 1] = NAN;
                   reference(p, x.data(), want.data());

@@ -48,7 +48,8 @@ struct V256 {
   static bool any_nan(M m) { return _mm256_movemask_ps(m) != 0; }
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
-  static T div(T a, float s) { return _mm256_div_ps(a, _mm256_set1_ps(s)); }
+  static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm256_div_ps(a, b); }
   static bool has_nan(const float* p, int64_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     int64_t i = 0;

@@ -40,7 +40,8 @@ struct V512 {
   static bool any_nan(M m) { return m != 0; }
   static T max(T a, T b) { return _mm512_max_ps(a, b); }
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
-  static T div(T a, float s) { return _mm512_div_ps(a, _mm512_set1_ps(s)); }
+  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm512_div_ps(a, b); }
   static bool has_nan(const float* p, int64_t n) {
     __mmask16 k0 = 0, k1 = 0, k2 = 0, k3 = 0;
     int64_t i = 0;

@@ -28,7 +28,8 @@ struct Scalar {
   static bool any_nan(M m) { return m; }
   static T max(T a, T b) { return b > a ? b : a; }
   static T add(T a, T b) { return a + b; }
-  static T div(T a, float s) { return a / s; }
+  static T mul(T a, T b) { return a * b; }
+  static T div(T a, T b) { return a / b; }
   static bool has_nan(const float* p, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
       if (std::isnan(p[i])) return true;

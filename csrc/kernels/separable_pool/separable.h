@@ -7,8 +7,8 @@
 // in the reference's order (rows of a column, then the columns), so results equal it bitwise.
 //
 // V provides: T, L (lanes), load(p), load_n(p, n) (first n lanes, reading nothing past them),
-// store(p, v), store_n(p, v, n) (first n lanes), max(a, b), add(a, b), div(a, s) (a / s in every
-// lane), load_s(p, s): lanes p[0], p[s],
+// store(p, v), store_n(p, v, n) (first n lanes), max(a, b), add(a, b), mul(a, b), div(a, b),
+// set1(v), load_s(p, s): lanes p[0], p[s],
 // ..., p[(L-1)*s], reading L*s floats from p (s is 1 or 2: supports()), has_nan(p, n): whether
 // p[0..n) holds a NaN (checked once per plane), and kSplitStride2: whether stride-2 rows are
 // stored split by parity (then even(a, b) / odd(a, b): the even / odd lanes of the 2L floats
@@ -90,9 +90,12 @@ bool column_reduce(const PoolParams& p, const float* x, int64_t oy, Columns<SPLI
 // One output row oy from its column maxima (sums): y[ox] = max (sum) over kx of column
 // ox*sw - pl + kx*dw inside [0, W), a sum divided by its window's divisor. KW, SW > 0 fix the
 // window width and stride (dilation 1) at compile time for the common pools; 0 reads them from p.
-// [ox0, ox1): the windows wholly inside the row.
+// [ox0, ox1): the windows the vector loop takes (with padded columns, all of them). cols: each
+// output column's count of window columns (or the divisor override), for an average pool whose
+// vector loop takes clipped windows too.
 template <class V, bool AVG, int KW, int SW, bool SPLIT>
-void row_reduce(const PoolParams& p, Columns<SPLIT> c, int64_t oy, float* y, int64_t ox0, int64_t ox1) {
+void row_reduce(const PoolParams& p, Columns<SPLIT> c, int64_t oy, float* y, int64_t ox0, int64_t ox1,
+                const float* cols = nullptr) {
   using T = typename V::T;
   constexpr int64_t L = V::L;
   const int64_t kw = KW ? KW : p.kw, sw = SW ? SW : p.sw, dw = KW ? 1 : p.dw;
@@ -102,7 +105,8 @@ void row_reduce(const PoolParams& p, Columns<SPLIT> c, int64_t oy, float* y, int
     const int64_t cols = ox >= ox0 && ox < ox1 ? kw : window_count(ox * sw - p.pl, kw, p.W, p.pr, p.count_include_pad);
     return static_cast<float>(rows * cols);
   };
-  const float inner = AVG ? divisor(ox0) : 0.f;
+  const float inner = AVG && !cols ? divisor(ox0) : 0.f;
+  const T rowsv = V::set1(p.divisor_override ? 1.f : static_cast<float>(rows));
   for (int64_t ox = ox0; ox < ox1; ox += L) {
     T m;
     if constexpr (SPLIT) {  // tap kx: column 2*ox - pl + kx, in the half of its parity
@@ -119,7 +123,7 @@ void row_reduce(const PoolParams& p, Columns<SPLIT> c, int64_t oy, float* y, int
 #pragma GCC unroll 4
       for (int64_t kx = 1; kx < kw; ++kx) m = combine<V, AVG>(m, V::load_s(b + kx * dw, sw));
     }
-    if constexpr (AVG) m = V::div(m, inner);
+    if constexpr (AVG) m = V::div(m, cols ? V::mul(rowsv, V::load(cols + ox)) : V::set1(inner));  // exact products
     V::store_n(y + ox, m, std::min(L, ox1 - ox));
   }
   for (int64_t ox = 0; ox < p.OW; ++ox) {  // windows clipped by the row's ends
@@ -150,25 +154,37 @@ bool pool_rows(const PoolParams& p, const float* x, float* y, float* scratch) {
   const int64_t reach = p.W - 1 - (kw - 1) * dw + p.pl;  // the last window start, shifted by pl
   const int64_t ox1 = reach < 0 ? ox0 : std::clamp(reach / sw + 1, ox0, p.OW);
   // Two scratch rows, one step apart: row oy's windows read its column maxima while row oy+1's
-  // are being stored, so the misaligned reads do not wait on stores still in flight. A max pool
-  // at a stride without the split keeps -inf columns on both sides of each row (kw*dw before
-  // column 0, the rest after W), so windows clipped by the row's ends take the vector loop too:
-  // -inf never wins. (Small planes spent most of their time in the clipped windows' scalar loop:
-  // a 3x3 stride-1 pool on 7x7 planes took 13 cycles per input float.)
-  constexpr bool padded = !AVG && !split;
-  const int64_t ld = pool_scratch(p) / 2, off = padded ? kw * dw : 0;
-  if (padded)  // the columns a row's windows and its last vector's lanes reach past W (sw <= 2)
+  // are being stored, so the misaligned reads do not wait on stores still in flight. At a stride
+  // without the split each row keeps padding columns on both sides (kw*dw before column 0, the
+  // rest after W): -inf for a max, which never wins, -0 for a sum (x + -0 is x, signed zeros
+  // included, so the sums stay the reference's bits), divided by the count of the columns
+  // inside (cols). So the windows clipped by the row's ends take the vector loop too
+  // (small planes spent most of their time in their scalar loop: a 3x3 stride-1 max pool on 7x7
+  // planes took 13 cycles per input float).
+  constexpr bool padded = !split;
+  const int64_t ld = pool_scratch_row(p), off = padded ? kw * dw : 0;
+  float* cols = nullptr;
+  if (padded) {  // the columns a row's windows and its last vector's lanes reach past W (sw <= 2)
     for (float* r : {scratch, scratch + ld}) {
-      std::fill(r, r + off, kLowest);
-      std::fill(r + off + p.W, r + std::min(ld, off + p.W + p.pr + 2 * V::L), kLowest);
+      std::fill(r, r + off, AVG ? -0.f : kLowest);
+      std::fill(r + off + p.W, r + std::min(ld, off + p.W + p.pr + 2 * V::L), AVG ? -0.f : kLowest);
     }
+    if constexpr (AVG) {
+      cols = scratch + 2 * ld;
+      for (int64_t ox = 0; ox < p.OW + V::L; ++ox)
+        cols[ox] = ox >= p.OW              ? 1.f
+                   : p.divisor_override    ? static_cast<float>(p.divisor_override)
+                                           : static_cast<float>(window_count(ox * sw - p.pl, kw, p.W, p.pr,
+                                                                             p.count_include_pad));
+    }
+  }
   auto row = [&](int64_t oy) { return Columns<split>{scratch + (oy & 1) * ld + off, ld / 2}; };
   bool inside = p.OH > 0 && column_reduce<V, AVG>(p, x, 0, row(0));
   for (int64_t oy = 0; oy < p.OH; ++oy) {
     const bool next = oy + 1 < p.OH && column_reduce<V, AVG>(p, x, oy + 1, row(oy + 1));
     float* yr = y + oy * p.OW;
     if (inside)
-      row_reduce<V, AVG, KW, SW>(p, row(oy), oy, yr, padded ? 0 : ox0, padded ? p.OW : ox1);
+      row_reduce<V, AVG, KW, SW>(p, row(oy), oy, yr, padded ? 0 : ox0, padded ? p.OW : ox1, cols);
     else if (AVG)
       return false;
     else

@@ -12,9 +12,12 @@
 
 namespace cnncore::kernels {
 
-/// Scratch floats run() needs for one plane: two rows of W columns, each with room for whole
-/// vectors past its end (at stride 2: two halves, each with that room).
-inline int64_t pool_scratch(const PoolParams& p) { return 2 * ((p.W + 2 * p.kw * p.dw + 128 + 31) / 32 * 32); }
+/// One scratch row of column maxima (sums): W columns with padding columns before them and room
+/// for whole vectors past their end (at stride 2: two halves, each with that room).
+inline int64_t pool_scratch_row(const PoolParams& p) { return (p.W + 2 * p.kw * p.dw + 128 + 31) / 32 * 32; }
+/// Scratch floats run() needs for one plane: two rows, then an average pool's count of window
+/// columns per output column.
+inline int64_t pool_scratch(const PoolParams& p) { return 2 * pool_scratch_row(p) + (p.OW + 64 + 31) / 32 * 32; }
 
 using PoolPlaneFn = bool (*)(const PoolParams& p, const float* x, float* y, float* scratch);
 struct SeparablePool {
