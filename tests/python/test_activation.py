@@ -121,6 +121,8 @@ def test_gelu_negative_tail_keeps_relative_accuracy(isa):
     rel = np.abs(got - want)[big] / np.abs(want[big])
     assert rel.max() < 2e-5, f"max relative error {rel.max():.2e} at x = {x[big][rel.argmax()]}"
     assert rel[x[big] > -8].max() < 6e-6
+    # past the smallest float result: 0, however large the input (not x times erfc's last value)
+    assert np.all(np.abs(F.gelu(np.array([-15.0, -20.0, -1e30, -3e38], np.float32))) <= 1e-44)
 
 
 def test_prelu(torch):

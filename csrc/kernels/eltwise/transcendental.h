@@ -58,7 +58,7 @@ CNNCORE_ALWAYS_INLINE typename V::T vgelu_tanh(typename V::T v) {
   return V::select(V::eq(v, inf), inf, V::select(V::eq(v, V::neg(inf)), V::set1(0.f), g));
 }
 
-// GELU (erf form) as the reference, 0.5 v erfc(-v / sqrt 2). With x = |v| / sqrt 2 (at most 10),
+// GELU (erf form) as the reference, 0.5 v erfc(-v / sqrt 2). With x = |v| / sqrt 2 (below 10),
 // erfc(x) = exp(-x^2) * R(x), R = P/Q a rational minimax fit of erfc(x) exp(x^2) on [0, 10]
 // (relative error 7e-8), and x^2 split exactly into hi + lo by an FMA so that exp(-x^2) keeps its
 // accuracy. Below 0 the result is 0.5 v erfc(x), above 0.5 v (2 - erfc(x)): no cancellation on
@@ -66,7 +66,8 @@ CNNCORE_ALWAYS_INLINE typename V::T vgelu_tanh(typename V::T v) {
 template <class V>
 CNNCORE_ALWAYS_INLINE typename V::T vgelu(typename V::T v) {
   using T = typename V::T;
-  const T x = V::min(V::set1(10.f), V::abs(V::mul(v, V::set1(0.70710678118654752f))));  // NaN stays
+  const T xr = V::abs(V::mul(v, V::set1(0.70710678118654752f)));
+  const T x = V::min(V::set1(10.f), xr);  // NaN stays
   const T hi = V::mul(x, x), lo = V::fma(x, x, V::neg(hi));
   T e = vexp_nonpositive<V>(V::neg(hi));
   e = V::fma(V::neg(lo), e, e);  // exp(-hi - lo), to first order in lo
@@ -83,7 +84,8 @@ CNNCORE_ALWAYS_INLINE typename V::T vgelu(typename V::T v) {
   q = V::fma(q, x, V::set1(1.6373202800750732f));
   q = V::fma(q, x, V::set1(2.0127193927764893f));
   q = V::fma(q, x, V::set1(1.f));
-  const T erfc = V::mul(e, V::div(p, q));
+  // erfc(x) < 2.1e-45 past 10: 0, so that huge negative v give -0 (not v times erfc(10))
+  const T erfc = V::select(V::lt(xr, V::set1(10.f)), V::mul(e, V::div(p, q)), V::set1(0.f));
   const T g = V::mul(V::mul(V::set1(0.5f), v), V::select(V::lt(v, V::set1(0.f)), erfc, V::sub(V::set1(2.f), erfc)));
   return V::select(V::eq(v, V::set1(-__builtin_inff())), V::set1(0.f), g);  // the limit, not -inf * 0
 }
