@@ -35,6 +35,9 @@ bool is_linear(const ConvPlan& plan) {
          p.OW == 1 && p.pt == 0 && p.pl == 0;
 }
 
+// That layer: x [N, C, 1, 1] is [N, C], w [K, C, 1, 1] the [out, in] matrix, y [N, K].
+LinearPlan as_linear(const ConvPlan& plan) { return plan_linear({plan.N, plan.p.C}, {plan.p.K, plan.p.C}, nullptr); }
+
 // 1x1, stride 1, no padding: the input plane itself is the GEMM's B matrix. (Padding only at the
 // end also counts as padding: it makes OH, OW larger than H, W.)
 bool is_pointwise(const kernels::ConvParams& p) {
@@ -196,11 +199,7 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
   // once: EfficientNet-B0's squeeze-excitation 1x1s on 7x7 stages took 30 and 49 us, now 16-19
   // (reading their weights from memory).
   if (is_linear(plan)) {
-    LinearPlan lp;
-    lp.in = p.C;
-    lp.out = p.K;
-    lp.rows = plan.N;
-    pw->lin = pack_linear(lp, w);  // w [K, C, 1, 1] is the [out, in] matrix
+    pw->lin = pack_linear(as_linear(plan), w);
     if (core::verbose("dispatch"))
       core::log_line("dispatch conv-algo conv2d:ic" + str(p.C) + "_oc" + str(p.K) +
                      "_1x1 on 1x1 planes -> linear (one output pixel per image)");
@@ -245,13 +244,7 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
 
 void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, const float* b, float* y,
                    const Epilogue& e) {
-  if (pw.lin) {
-    LinearPlan lp;
-    lp.in = plan.p.C;
-    lp.out = plan.p.K;
-    lp.rows = plan.N;
-    return run_linear_gemm(lp, *pw.lin, x, b, y, e);  // NCHW with 1x1 planes is [N, C] row-major
-  }
+  if (pw.lin) return run_linear_gemm(as_linear(plan), *pw.lin, x, b, y, e);
   if (pw.wk) return pw.s2d ? run_conv_s2d_winograd(plan, pw, x, b, y, e) : run_conv_winograd(plan, pw, x, b, y, e);
   if (pw.transposed) return run_conv_transpose_gemm(plan, pw, x, b, y, e);
   const auto& p = plan.p;

@@ -115,8 +115,9 @@ void dw_plane_any(const DwParams& p, const float* xp, const float* w, float bias
 // and odd columns), each loaded once; the taps are those groups shifted across lanes. Rows
 // outside the plane and columns outside [0, W) are zero vectors and still multiplied, so every
 // sum is the padded kernel's, bit for bit. R output rows per pass share their input rows.
-// V also provides load_n(p, n) (min(n, kLanes) floats, zeros after), deinterleave(a, b, e, o)
-// (the even and odd lanes of a:b) and shift<k>(lo, hi) (lanes k .. k + kLanes of lo:hi).
+// V also provides zero(), load(p) and store(p, v) (whole vectors), load_n(p, n) (min(n, kLanes)
+// floats, zeros after), deinterleave(a, b, e, o) (the even and odd lanes of a:b) and
+// shift<k>(lo, hi) (lanes k .. k + kLanes of lo:hi).
 template <class V, int S, int PL, int R, bool EDGE>
 void dw_direct_pass(const DwDirectParams& p, const float* x, const typename V::T wv[9], typename V::T vb,
                     const DwAct& act, int64_t oy, float* y) {
