@@ -1,4 +1,6 @@
-"""Wall-clock timing shared by the benchmarks: per-run milliseconds after warm-up runs."""
+"""Shared by the benchmarks: wall-clock timing (per-run milliseconds after warm-up runs), and the
+JSON rows each benchmark writes with --json for bench/run_all.py."""
+import json
 import time
 
 import numpy as np
@@ -38,3 +40,13 @@ def timeit_interleaved(fns, runs, warmup=2, settle=0.05, rewarm=0.01):
             fn()
             t[k].append(time.perf_counter() - t0)
     return {k: np.array(v) * 1e3 for k, v in t.items()}
+
+
+def write_json(path, rows):
+    """Rows (dicts of plain numbers and strings; NumPy scalars become floats) to `path`."""
+    def plain(v):
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return float(v) if isinstance(v, np.floating) else v
+    with open(path, "w") as f:
+        json.dump([plain(r) for r in rows], f, indent=1)

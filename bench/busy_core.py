@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
 
-from _timing import timeit  # noqa: E402
+from _timing import timeit, write_json  # noqa: E402
 
 
 def spin(stop):
@@ -44,6 +44,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="resnet18")
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--json", help="also write the rows to this file (bench/run_all.py reads it)")
     args = ap.parse_args()
     import cnncore as cc
     cc.manual_seed(0)
@@ -96,6 +97,10 @@ def main():
         r = lambda b, t: results[(e, b, t)]
         print(f"| {e} | {r(False, 1):.2f} | {r(False, 2):.2f} | {r(True, 1):.2f} | {r(True, 2):.2f} | "
               f"{r(True, 2) / r(True, 1):.2f} |")
+    if args.json:
+        write_json(args.json, [dict(model=args.model, engine=e, idle_1=results[(e, False, 1)],
+                                    idle_2=results[(e, False, 2)], busy_1=results[(e, True, 1)],
+                                    busy_2=results[(e, True, 2)]) for e in engines])
 
 
 if __name__ == "__main__":

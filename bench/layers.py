@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 import cnncore as cc
-from _timing import timeit_interleaved
+from _timing import timeit_interleaved, write_json
 
 # name: (kind, C, H, W, K, kernel, stride, pad, groups) -- K/groups unused for pools
 LAYERS = {
@@ -91,6 +91,7 @@ def main():
     ap.add_argument("--batch", nargs="+", type=int, default=[1])
     ap.add_argument("--threads", nargs="+", type=int, default=[2])
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--json", help="also write the rows to this file (bench/run_all.py reads it)")
     args = ap.parse_args()
     notes, peers = [], {}
     try:
@@ -238,6 +239,12 @@ def main():
         print(f"| {r[0]} | {r[1]} | {r[2]} | " + " | ".join(f"{r[13][e]:.3f}" if e in r[13] else "-" for e in keys) + " |")
     for n in notes:
         print(f"note: {n}")
+    if args.json:
+        write_json(args.json, [dict(layer=r[0], batch=r[1], threads=r[2], median_ms=r[3], min_ms=r[4], max_ms=r[5],
+                                    kind=r[6], rate=r[7],
+                                    pct_of_peak=100 * r[7] / peaks[r[2]] if r[6].startswith("conv") else None,
+                                    best_peer=r[9], best_peer_ms=r[10], ratio=r[11], max_rel_err=r[12],
+                                    engines_ms=r[13]) for r in rows])
     return 0
 
 

@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
 
 import cnncore as cc  # noqa: E402
-from _timing import timeit_interleaved  # noqa: E402
+from _timing import timeit_interleaved, write_json  # noqa: E402
 
 SHAPES = {"lenet5": (1, 32, 32), "text_cnn": (50,)}
 DEFAULT = ["resnet50", "resnet18", "mobilenet_v2", "googlenet", "alexnet", "vgg16", "lenet5", "text_cnn"]
@@ -101,6 +101,7 @@ def main():
     ap.add_argument("--batch", nargs="+", type=int, default=[1])
     ap.add_argument("--threads", nargs="+", type=int, default=[2])
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--json", help="also write the rows to this file (bench/run_all.py reads it)")
     args = ap.parse_args()
     notes = []
     try:
@@ -210,6 +211,11 @@ def main():
         print(f"| {r[0]} | {r[1]} | {r[2]} | " + " | ".join(f"{r[12][k]:.2f}" if k in r[12] else "-" for k in keys) + " |")
     for n in notes:
         print(f"note: {n}")
+    if args.json:
+        write_json(args.json, [dict(model=r[0], batch=r[1], threads=r[2], median_ms=r[3], min_ms=r[4], max_ms=r[5],
+                                    gflops=r[6], pct_of_peak=100 * r[6] / peaks[r[2]], best_peer=r[8],
+                                    best_peer_ms=r[9], ratio=r[10], max_rel_err=r[11], engines_ms=r[12])
+                               for r in rows])
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import warnings
 
 import numpy as np
 
+from _timing import write_json
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 CHILD = r"""
@@ -77,6 +79,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--infer", type=int, default=3, help="inferences after the load (0: load only)")
     ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--json", help="also write the rows to this file (bench/run_all.py reads it)")
     args = ap.parse_args()
     rows, notes = [], []
     with tempfile.TemporaryDirectory() as d:
@@ -113,6 +116,9 @@ def main():
         print(f"| {name} ({size_mb:.0f}) | {e} | {med:.1f} ({lo:.1f}-{hi:.1f}) | {peak:.0f} | {ipeak:.0f} | {rel} |")
     for n in notes:
         print(f"note: {n}")
+    if args.json:
+        write_json(args.json, [dict(model=r[0], onnx_mb=r[1], engine=r[2], load_median_ms=r[3], load_min_ms=r[4],
+                                    load_max_ms=r[5], load_peak_mb=r[6], infer_peak_mb=r[7]) for r in rows])
 
 
 if __name__ == "__main__":
