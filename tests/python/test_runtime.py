@@ -122,6 +122,48 @@ sys.exit(os.waitstatus_to_exitcode(status))
     assert r.returncode == 0, r.stderr
 
 
+def test_shared_core_falls_back_to_one_thread_with_the_same_bits():
+    """A process spinning on one of the two CPUs cnncore runs on: the threads' regions stall on
+    the shared core, cnncore notices (logged under CNNCORE_VERBOSE=threads) and runs on one
+    thread for a while; every output stays bitwise the 1-thread one."""
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2 or not cc.build_info()["openmp"]:
+        pytest.skip("needs two CPUs and OpenMP")
+    code = """
+import os, sys, time, multiprocessing as mp, numpy as np
+cpus = sorted(os.sched_getaffinity(0))[:2]
+os.sched_setaffinity(0, set(cpus))
+
+def spin(stop):
+    os.sched_setaffinity(0, {cpus[1]})
+    while not stop.is_set():
+        sum(range(10000))
+
+if __name__ == "__main__":
+    import cnncore as cc
+    cc.manual_seed(0)
+    m = cc.zoo.resnet18(num_classes=10).to_model()
+    x = np.random.default_rng(0).standard_normal((1, 3, 96, 96)).astype(np.float32)
+    cc.set_num_threads(1)
+    ref = m(x)
+    cc.set_num_threads(2)
+    stop = mp.Event()
+    p = mp.Process(target=spin, args=(stop,))
+    p.start()
+    try:
+        t0 = time.time()
+        while time.time() - t0 < 3:
+            assert np.array_equal(m(x), ref)
+    finally:
+        stop.set()
+        p.join()
+    print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, CNNCORE_VERBOSE="threads"))
+    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-2000:]
+    assert "threads: a core is shared" in r.stderr, r.stderr[-2000:]
+
+
 def test_gil_is_released_during_compute():
     # One call long enough to observe (the reference path, so kernel speed-ups don't shrink it)
     x = np.random.default_rng(0).standard_normal((4, 64, 56, 56)).astype(np.float32)
