@@ -103,9 +103,9 @@ int64_t now_ns() {
 // its end: a process that keeps a core busy is tried against every 200 ms (two 4 ms stalls, a few
 // percent), while a virtual CPU that another tenant took for a moment is back within 200 ms at
 // most (no longer measured slower, with against without, ResNet-18/50 in alternating processes).
-// A lone stall changes nothing. Results do not depend on the thread count,
-// so this changes only the time. Measured with a busy loop on one core, MobileNetV2 at 2
-// threads: every inference stalled once for a 4 ms slice (8-14 ms against 7.7 on 1 thread).
+// A lone stall changes nothing. Results do not depend on the thread count, so this changes
+// only the time. Measured with a busy loop on one core, MobileNetV2 at 2 threads: every
+// inference stalled once for a 4 ms slice (8-14 ms against 7.7 on 1 thread).
 constexpr int64_t kStallNs = 500'000, kStallWindowNs = 100'000'000;
 constexpr int64_t kMinSoloNs = 50'000'000, kMaxSoloNs = 200'000'000;
 std::atomic<int64_t> g_last_stall{-kStallWindowNs}, g_solo_until{-kStallWindowNs}, g_solo_ns{kMinSoloNs};
