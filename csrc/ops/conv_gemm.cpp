@@ -143,6 +143,74 @@ void copy_phase_row(const kernels::ConvParams& p, const float* src, const PhaseC
   std::fill(dst + pc.j1, dst + Wq, 0.f);
 }
 
+// The GEMM with patch rows read in place: tiles of MR channels by up to NR pixels of one output
+// row; row (c, ky, kx) of the tile at output (oy, ox) starts at xs + c*in_plane + tap[ky*kw + kx]
+// + oy*Wq + ox. Same tiles, k order and epilogue as the packed path, so the same bits. Tasks are
+// blocks of output rows.
+void run_taps_in_place(const ConvPlan& plan, const PackedConv& pw, const float* xs, int64_t in_plane,
+                       const std::vector<int64_t>& tap, int64_t Wq, const float* b, float* y, const Epilogue& e,
+                       const kernels::TileEpilogue& ep0, bool fuse, const kernels::BiasAct& epi,
+                       const kernels::BiasAct& add_bias) {
+  const auto& p = plan.p;
+  const int mr = pw.uk->mr, nr = pw.uk->nr;
+  const int64_t M = pw.M, K = pw.K, OHW = p.OH * p.OW, taps = p.kh * p.kw;
+  std::vector<int64_t> boff(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) boff[k] = k / taps * in_plane + tap[k % taps];
+  const int64_t images = plan.N * p.groups;
+  const int64_t rblocks = std::min(p.OH, div_up(2 * get_num_threads(), images));
+  core::parallel_for(images * rblocks, grain(M * K * OHW / rblocks), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t rb = t % rblocks, g = (t / rblocks) % p.groups, img = t / (rblocks * p.groups);
+      const int64_t r0 = rb * p.OH / rblocks, r1 = (rb + 1) * p.OH / rblocks;
+      const float* xg = xs + (img * p.C + g * (p.C / p.groups)) * in_plane;
+      float* yg = y + (img * p.K + g * M) * OHW;
+      for (int64_t oy = r0; oy < r1; ++oy)
+        for (int64_t i0 = 0; i0 < M; i0 += mr) {
+          const int m = static_cast<int>(std::min<int64_t>(mr, M - i0));
+          const int64_t oc0 = g * M + i0;
+          for (int64_t ox = 0; ox < p.OW; ox += nr) {
+            const int n = static_cast<int>(std::min<int64_t>(nr, p.OW - ox));
+            kernels::TileEpilogue ep = ep0;
+            ep.bias = b ? b + oc0 : nullptr;
+            ep.res = e.residual ? e.residual + (img * p.K + oc0) * OHW + oy * p.OW + ox : nullptr;
+            pw.uk->run_offs(K, pw.panel(g, 0, i0 / mr), xg + oy * Wq + ox, boff.data(),
+                            yg + i0 * OHW + oy * p.OW + ox, OHW, m, n, fuse ? &ep : nullptr);
+          }
+        }
+      if (fuse) continue;
+      for (int64_t i = 0; i < M; ++i) {  // the unfused order, as run_conv_gemm
+        const int64_t oc = g * M + i, j0 = r0 * p.OW;
+        epilogue_row(e, epi, add_bias, yg + i * OHW + j0, (r1 - r0) * p.OW, b ? b + oc : nullptr,
+                     e.residual ? e.residual + (img * p.K + oc) * OHW + j0 : nullptr);
+      }
+    }
+  });
+}
+
+// Whether the patch rows are read in place (run_offs) instead of packed into panels. In place,
+// a tile covers pixels of one output row only, so a row of OW pixels costs ceil(OW/L) vectors of
+// FMAs per channel where packed panels cost OW/L; packing costs a copy per patch element, which
+// matters when the reduction is short (few input channels: first layers) and few output channels
+// share each copy. So: a tile's K rows of NR columns fit in L1 (16 KB, half of it), and the extra
+// FMAs of the row tiles, (ceil(OW/L)*L/OW - 1) per patch element and output channel, over all
+// channels cost at most a quarter vector. Measured in-process against the packed panels (one layer
+// + ReLU, 1 and 2 threads): LeNet conv1 0.69-0.79x the time, VGG conv1_1 0.91-0.95x, 3 -> 32 3x3
+// stride 2 at 224x224 0.89-0.94x, 8 -> 32 at 112x112 0.79-0.88x; but 14 -> 64 at 56x56 (56 = 64
+// columns of work) 1.02-1.08x and 3 -> 24 at 20x20 0.98-1.08x, which the rule keeps packed.
+bool rows_in_place(const ConvPlan& plan, const PackedConv& pw) {
+  const auto& p = plan.p;
+  const int64_t L = pw.uk->nr / 2, mr = pw.uk->mr;
+  const double waste = static_cast<double>(div_up(p.OW, L) * L) / static_cast<double>(p.OW) - 1.0;
+  const bool fits = pw.kc == pw.K && pw.K * pw.uk->nr * int64_t(sizeof(float)) <= (16 << 10);
+  const bool use = fits && waste * static_cast<double>(div_up(pw.M, mr) * mr) / static_cast<double>(L) <= 0.25;
+  if (core::verbose("dispatch"))
+    core::log_line("dispatch conv-patches conv2d:ic" + str(p.C) + "ih" + str(p.H) + "iw" + str(p.W) + "_oc" +
+                   str(p.K) + "_" + str(p.kh) + "x" + str(p.kw) + "s" + str(p.sh) + " -> " +
+                   (use ? "read in place (" + str(pw.K) + "-row reduction, " + str(p.OW) + "-pixel rows)"
+                        : "packed panels (" + str(pw.K) + "-row reduction, " + str(p.OW) + "-pixel rows)"));
+  return use;
+}
+
 }  // namespace
 
 PhasePlanes phase_planes(const kernels::ConvParams& p) {
@@ -219,6 +287,7 @@ std::shared_ptr<const PackedConv> pack_conv(const ConvPlan& plan, const float* w
   pw->M = p.K / p.groups * (plan.transposed ? taps : 1);
   pw->K = cpg * (plan.transposed ? 1 : taps);
   pw->kc = plan.transposed ? (pw->K <= 1152 ? pw->K : kKc) : one_chunk(p, pw->K) ? pw->K : kKc;
+  pw->rows_in_place = !plan.transposed && !is_pointwise(p) && rows_in_place(plan, *pw);
   const int mr = pw->uk->mr;
   const int64_t mpanels = div_up(pw->M, mr);
   pw->data = aligned_floats(p.groups * mpanels * pw->K * mr);
@@ -324,6 +393,12 @@ void run_conv_gemm(const ConvPlan& plan, const PackedConv& pw, const float* x, c
     float* const pd = aligned_scratch(padded, plan.N * p.C * in_plane + 8);
     copy_phase_planes(plan, ph, x, pd);
     xs = pd;
+  }
+
+  if (shifted && pw.rows_in_place) {
+    run_taps_in_place(plan, pw, xs, in_plane, tap, Wq, b, y, e, ep0, fuse, *epi, *add_bias);
+    trim_scratch(padded);
+    return;
   }
 
   // Panel j of chunk c of one image and group, packed into `out` (kc_len x NR).

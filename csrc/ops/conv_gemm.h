@@ -25,6 +25,9 @@ struct PackedConv {
   /// A 1x1 convolution of 1x1 planes (squeeze-excitation layers) as the fully connected layer it
   /// is, [N, C] x W^T: set instead of the panels (see pack_conv).
   std::shared_ptr<const PackedLinear> lin;
+  /// The GEMM reads its patch rows from the (padded) input in place instead of packing them
+  /// (short reductions: first layers; see rows_in_place in conv_gemm.cpp).
+  bool rows_in_place = false;
   std::shared_ptr<float> data;
   /// Layout: group, then chunk, then M panel; a chunk of every panel holds kc_len * MR floats.
   /// Inline: it is called once per microkernel call.

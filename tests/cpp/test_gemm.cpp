@@ -1,7 +1,11 @@
 // Every GEMM microkernel in the dispatch list against the reference microkernel's definition
 // (plain sums in double), for every edge tile shape, with and without accumulation, at each
 // ISA level the CPU has.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -10,6 +14,31 @@
 #include "kernels/gemm/gemm.h"
 
 using namespace cnncore;
+
+// B rows for run_offs: row p of the first n columns of B (stride nr) at base + off[p], rows in
+// reverse order with 3 NaN floats between them, the last one in memory ending where a page that
+// may not be read begins, so a load past column n faults.
+struct GuardedRows {
+  size_t bytes = 0;
+  char* map = nullptr;
+  float* base = nullptr;
+  std::vector<int64_t> off;
+  GuardedRows(const std::vector<float>& B, int64_t K, int nr, int n) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const int64_t stride = n + 3, floats = K * stride;
+    bytes = (static_cast<size_t>(floats) * sizeof(float) + page - 1) / page * page + page;
+    map = static_cast<char*>(mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    mprotect(map + bytes - page, page, PROT_NONE);
+    base = reinterpret_cast<float*>(map + bytes - page) - floats;
+    for (int64_t i = 0; i < floats; ++i) base[i] = NAN;
+    off.resize(static_cast<size_t>(K));
+    for (int64_t p = 0; p < K; ++p) {
+      off[p] = (K - 1 - p) * stride + 3;  // row K-1 first; row 0 ends at the guard page
+      std::memcpy(base + off[p], B.data() + p * nr, n * sizeof(float));
+    }
+  }
+  ~GuardedRows() { munmap(map, bytes); }
+};
 
 int main() {
   std::mt19937 rng(7);
@@ -46,6 +75,15 @@ int main() {
               }
             CHECK(ok);
             if (!ok) std::fprintf(stderr, "  gemm %s K=%lld m=%d n=%d acc=%d\n", k.name, (long long)K, m, n, accumulate);
+            // B rows read in place through offsets (a convolution's patch rows), columns < n
+            // only: bitwise the packed panel's tile
+            if (!accumulate) {
+              GuardedRows g(B, K, uk.nr, n);
+              std::vector<float> C5(uk.mr * ldc, 0.5f);
+              uk.run_offs(K, ap.data(), g.base, g.off.data(), C5.data(), ldc, m, n, nullptr);
+              CHECK(C5 == C);
+              if (C5 != C) std::fprintf(stderr, "  run_offs %s K=%lld m=%d n=%d\n", k.name, (long long)K, m, n);
+            }
             // run_rows reads A row-major (stride K + 2) and must give the same sums, bitwise
             std::vector<float> Ar(m * (K + 2), 0.f), C2(uk.mr * ldc, 0.5f);
             for (int i = 0; i < m; ++i)
@@ -117,6 +155,15 @@ int main() {
             }
           CHECK(ok);
           if (!ok) std::fprintf(stderr, "  epilogue %s act=%d res=%d n=%d\n", k.name, act, with_res, n);
+          // run_offs fuses the same epilogue: bitwise run()'s tile when not accumulating
+          std::vector<float> fresh(uk.mr * ldc, 0.5f), offs(fresh);
+          uk.run(K, ap.data(), bp.data(), uk.nr, fresh.data(), ldc, uk.mr, n, false, &ep);
+          GuardedRows g(B, K, uk.nr, n);
+          uk.run_offs(K, ap.data(), g.base, g.off.data(), offs.data(), ldc, uk.mr, n, &ep);
+          bool same = true;
+          for (size_t i = 0; i < offs.size(); ++i)
+            same = same && (offs[i] == fresh[i] || (std::isnan(offs[i]) && std::isnan(fresh[i])));
+          CHECK(same);
         }
   }
   // gemv: one row against up to four panels, bitwise run()'s with m = 1

@@ -1,5 +1,9 @@
 """conv2d / conv1d / conv_transpose2d against the NumPy oracle (and PyTorch when installed),
 over the DESIGN.md section 7 sweep, at every ISA cap."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
@@ -474,6 +478,78 @@ def test_strided_conv_phase_planes(xs, ws, s, p, d):
     outs = _same_for_1_to_4_threads(lambda: F.conv2d(x, w, b, stride=s, padding=p, dilation=d))
     want = ref.conv2d(x, w, b, (s, s), _pads_tuple(p), (d, d))
     assert_close(outs[0], want, reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max()))
+
+
+# Short reductions read their patch rows in place instead of packing them (conv_gemm.cpp,
+# rows_in_place): each of these shapes takes that path at the AVX2 and AVX-512 caps (checked by
+# test_conv2d_patch_rows_in_place_dispatch below).
+IN_PLACE_CASES = [
+    ((1, 1, 32, 32), (6, 1, 5, 5), 1, 0, 1, 1),            # LeNet conv1: x itself, 28-pixel rows
+    ((2, 3, 37, 60), (16, 3, 3, 3), 1, 1, 1, 1),           # VGG conv1_1-like, batch 2
+    ((1, 3, 45, 64), (32, 3, 3, 3), 2, (1, 0, 2, 1), 1, 1),  # MobileNet stem, asymmetric padding
+    ((1, 2, 30, 40), (9, 2, 3, 3), 1, 2, 2, 1),            # dilated
+    ((3, 4, 21, 35), (8, 2, 3, 3), 1, 1, 1, 2),            # grouped, batch 3
+    ((1, 3, 19, 17), (5, 3, 5, 5), 1, 0, 1, 1),            # 13-pixel rows: one partial vector
+]
+
+
+class _ConvSkipAct(cc.nn.Module):
+    """A convolution + skip input + activation: one fused GEMM node."""
+
+    def __init__(self, conv, act):
+        super().__init__()
+        self.conv, self.act = conv, act
+
+    def forward(self, x, skip):
+        return self.act(self.conv(x) + skip)
+
+
+@pytest.mark.parametrize("xs,ws,s,p,d,g", IN_PLACE_CASES)
+@pytest.mark.parametrize("act", [None, "ReLU6", "Hardswish"])
+def test_conv2d_patch_rows_read_in_place(xs, ws, s, p, d, g, act):
+    """First-layer shapes whose GEMM reads the patch rows from the (padded) input: the oracle's
+    values and bitwise equal for 1-4 threads; with a skip input and an activation (fused into the
+    tiles, or a pass after), bitwise the unfused ops, and the oracle's values."""
+    rng = np.random.default_rng(11)
+    x, w, b = rand(rng, *xs), rand(rng, *ws), rand(rng, ws[0])
+    atol = reduction_atol(ws[1] * ws[2] * ws[3], np.abs(x).max(), np.abs(w).max())
+    want = ref.conv2d(x, w, b, (s, s), _pads_tuple(p), (d, d), g)
+    if act is None:
+        outs = _same_for_1_to_4_threads(lambda: F.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=g))
+        assert_close(outs[0], want, atol)
+        return
+    conv = cc.nn.Conv2d(xs[1], ws[0], ws[2], stride=s, padding=p, dilation=d, groups=g)
+    conv.load_state_dict({"weight": w, "bias": b})
+    model = _ConvSkipAct(conv, getattr(cc.nn, act)()).to_model()
+    skip = rand(rng, *want.shape)
+    fused = model(x, skip)
+    nodes = model.optimized_graph(x.shape, skip.shape)["nodes"]
+    assert [(n["op"], len(n["inputs"])) for n in nodes] == [("conv2d", 4)]
+    model.set_optimize(False)
+    np.testing.assert_array_equal(model(x, skip), fused)
+    v = want + skip
+    want = np.clip(v, 0, 6) if act == "ReLU6" else v * np.clip(v + 3, 0, 6) / 6
+    assert_close(fused, want, 2 * atol + 8 * 6e-8 * np.abs(skip).max())
+
+
+def test_conv2d_patch_rows_in_place_dispatch():
+    """Each IN_PLACE_CASES shape takes the in-place path at both SIMD caps, and a long reduction
+    (64 channels) keeps the packed panels: read from CNNCORE_VERBOSE=dispatch."""
+    code = ("import numpy as np, cnncore as cc\n"
+            f"cases = {IN_PLACE_CASES!r}\n"
+            "for xs, ws, s, p, d, g in cases + [((1, 64, 20, 20), (64, 64, 3, 3), 1, 1, 1, 1)]:\n"
+            "    cc.functional.conv2d(np.ones(xs, np.float32), np.ones(ws, np.float32), stride=s, padding=p,\n"
+            "                         dilation=d, groups=g)\n")
+    for cap in [c for c in ("avx2", "avx512") if c in cc.build_info()["isa_compiled"]]:
+        if ["scalar", "avx2", "avx512"].index(cc.build_info()["isa_detected"]) < ["avx2", "avx512"].index(cap) + 1:
+            continue
+        env = dict(os.environ, CNNCORE_VERBOSE="dispatch", CNNCORE_MAX_ISA=cap)
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr
+        lines = [ln for ln in r.stderr.splitlines() if "conv-patches" in ln]
+        assert len(lines) == len(IN_PLACE_CASES) + 1, r.stderr
+        assert all("-> read in place" in ln for ln in lines[:-1]), (cap, lines)
+        assert "ic64" in lines[-1] and "-> packed panels (576-row reduction" in lines[-1], (cap, lines)
 
 
 class _ConvResAct(cc.nn.Module):

@@ -36,6 +36,10 @@ struct GemmUkernel {
   /// idle rows: a batch-1 fully connected layer.
   void (*gemv)(int64_t k, const float* x, const float* b, int64_t ldp, int np, float* y, int n_last,
                bool accumulate);
+  /// run() (not accumulating) with B row p read in place at b + boff[p], columns [0, n) only,
+  /// n <= NR: a convolution's patch rows straight from its (padded) input, unpacked.
+  void (*run_offs)(int64_t k, const float* a, const float* b, const int64_t* boff, float* c, int64_t ldc, int m, int n,
+                   const TileEpilogue* ep);
 };
 
 #define CNNCORE_KERNEL(ns, isa) \

@@ -78,6 +78,11 @@ inline void store_col(float* c, int64_t ldc, __m256 v, int m, bool accumulate, c
   for (int i = 0; i < m; ++i) c[i * ldc + t] = buf[i];
 }
 
+// Where B row p is: b + p*ldb (a packed panel, or X's rows in place), or b + boff[p] (patch rows
+// read in place from a convolution's input, run_offs), with the vectors past n loaded masked
+// (kOffsMasked: the input has no slack past a row's end) or whole (kOffsFull: n = kVec*L + kTail).
+enum BRows { kStrided, kOffsFull, kOffsMasked };
+
 // kRows: A row-major with stride lda (rows past m alias row 0 and are never stored), else packed.
 // kVec: vectors of L columns computed per row: 2, or 1 when n <= L (a panel's ragged last
 // columns, e.g. 196 = 6*32 + 4 pixels): half the FMAs, each column's chain unchanged.
@@ -85,12 +90,13 @@ inline void store_col(float* c, int64_t ldc, __m256 v, int m, bool accumulate, c
 // along the MR rows instead, one FMA per column and k step instead of an L-wide vector per row:
 // a 7x7 plane's 49 = 32 + 16 + 1 columns cost 32 + 16 + 1, not 32 + 32 (AVX-512). Every
 // element's chain of FMAs is the same in all three forms, so the sums are bitwise equal.
-template <class V, bool kRows, int kVec, int kTail = 0>
+template <class V, bool kRows, int kVec, int kTail = 0, BRows kB = kStrided>
 inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int m,
-                     int n, bool accumulate, const TileEpilogue* ep) {
+                     int n, bool accumulate, const TileEpilogue* ep, const int64_t* boff = nullptr) {
   static_assert(!kRows || kTail == 0, "column tails read the packed A panel");
   using T = typename V::T;
   constexpr int MR = V::MR, L = V::kLanes;
+  const typename V::Mask mb0 = V::mask(n - kTail), mb1 = V::mask(n - kTail - L);
   const float* ar[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) ar[i] = a + (kRows && i < m ? i * lda : 0);
@@ -103,8 +109,16 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, int
   for (int64_t p = 0; p < k; ++p) {
     const float* ap = a + p * MR;
     if (!kRows) _mm_prefetch(reinterpret_cast<const char*>(ap + 16 * MR), _MM_HINT_T0);  // A streams from memory in late layers
+    const float* bp = kB == kStrided ? b + p * ldb : b + boff[p];
     if (kVec > 0) {
-      const T b0 = V::loadu(b + p * ldb), b1 = kVec == 1 ? b0 : V::loadu(b + p * ldb + L);
+      T b0, b1;
+      if (kB == kOffsMasked) {
+        b0 = V::load_n(bp, mb0);
+        b1 = kVec == 1 ? b0 : V::load_n(bp + L, mb1);
+      } else {
+        b0 = V::loadu(bp);
+        b1 = kVec == 1 ? b0 : V::loadu(bp + L);
+      }
 #pragma GCC unroll 8
       for (int i = 0; i < MR; ++i) {
         const T ai = V::bcast(kRows ? ar[i] + p : ap + i);
@@ -116,7 +130,7 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, int
       const __m256 acol = V::col_a(ap);
 #pragma GCC unroll 4
       for (int t = 0; t < kTail; ++t)
-        tail[t] = _mm256_fmadd_ps(acol, _mm256_broadcast_ss(b + p * ldb + L * kVec + t), tail[t]);
+        tail[t] = _mm256_fmadd_ps(acol, _mm256_broadcast_ss(bp + L * kVec + t), tail[t]);
     }
   }
   if (kVec > 0) {
@@ -132,14 +146,15 @@ inline void run_impl(int64_t k, const float* a, int64_t lda, const float* b, int
 }
 
 // A tail of up to 4 columns takes the column form: with 4, 4 + 2*MR FMAs per k step against 4*MR.
-template <class V, int kVec>
-inline void run_tail(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate,
-                     const TileEpilogue* ep) {
+template <class V, int kVec, BRows kB = kStrided>
+inline void run_tail(int64_t k, const float* a, const float* b, const int64_t* boff, float* c, int64_t ldc, int m,
+                     int n, bool accumulate, const TileEpilogue* ep) {
+  constexpr int64_t ldb = V::kLanes * 2;
   switch (n - V::kLanes * kVec) {
-    case 1: return run_impl<V, false, kVec, 1>(k, a, 0, b, V::kLanes * 2, c, ldc, m, n, accumulate, ep);
-    case 2: return run_impl<V, false, kVec, 2>(k, a, 0, b, V::kLanes * 2, c, ldc, m, n, accumulate, ep);
-    case 3: return run_impl<V, false, kVec, 3>(k, a, 0, b, V::kLanes * 2, c, ldc, m, n, accumulate, ep);
-    default: return run_impl<V, false, kVec, 4>(k, a, 0, b, V::kLanes * 2, c, ldc, m, n, accumulate, ep);
+    case 1: return run_impl<V, false, kVec, 1, kB>(k, a, 0, b, ldb, c, ldc, m, n, accumulate, ep, boff);
+    case 2: return run_impl<V, false, kVec, 2, kB>(k, a, 0, b, ldb, c, ldc, m, n, accumulate, ep, boff);
+    case 3: return run_impl<V, false, kVec, 3, kB>(k, a, 0, b, ldb, c, ldc, m, n, accumulate, ep, boff);
+    default: return run_impl<V, false, kVec, 4, kB>(k, a, 0, b, ldb, c, ldc, m, n, accumulate, ep, boff);
   }
 }
 
@@ -148,10 +163,25 @@ template <class V>
 void gemm_run(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int m, int n,
               bool accumulate, const TileEpilogue* ep) {
   constexpr int L = V::kLanes;
-  if (n <= 4) return run_tail<V, 0>(k, a, b, c, ldc, m, n, accumulate, ep);
+  if (n <= 4) return run_tail<V, 0>(k, a, b, nullptr, c, ldc, m, n, accumulate, ep);
   if (n <= L) return run_impl<V, false, 1>(k, a, 0, b, ldb, c, ldc, m, n, accumulate, ep);
-  if (n <= L + 4) return run_tail<V, 1>(k, a, b, c, ldc, m, n, accumulate, ep);
+  if (n <= L + 4) return run_tail<V, 1>(k, a, b, nullptr, c, ldc, m, n, accumulate, ep);
   run_impl<V, false, 2>(k, a, 0, b, ldb, c, ldc, m, n, accumulate, ep);
+}
+
+// B rows in place at b + boff[p], in the same forms as gemm_run (the same sums, bitwise). A vector
+// only partly inside the n columns loads masked, as nothing past them may be read; a tail of
+// 1-4 columns is read as scalars.
+template <class V>
+void gemm_run_offs(int64_t k, const float* a, const float* b, const int64_t* boff, float* c, int64_t ldc, int m, int n,
+                   const TileEpilogue* ep) {
+  constexpr int L = V::kLanes;
+  if (n <= 4) return run_tail<V, 0, kOffsFull>(k, a, b, boff, c, ldc, m, n, false, ep);
+  if (n < L) return run_impl<V, false, 1, 0, kOffsMasked>(k, a, 0, b, 0, c, ldc, m, n, false, ep, boff);
+  if (n == L) return run_impl<V, false, 1, 0, kOffsFull>(k, a, 0, b, 0, c, ldc, m, n, false, ep, boff);
+  if (n <= L + 4) return run_tail<V, 1, kOffsFull>(k, a, b, boff, c, ldc, m, n, false, ep);
+  if (n < 2 * L) return run_impl<V, false, 2, 0, kOffsMasked>(k, a, 0, b, 0, c, ldc, m, n, false, ep, boff);
+  run_impl<V, false, 2, 0, kOffsFull>(k, a, 0, b, 0, c, ldc, m, n, false, ep, boff);
 }
 
 template <class V>
@@ -196,7 +226,7 @@ void gemm_gemv(int64_t k, const float* x, const float* b, int64_t ldp, int np, f
 /// The microkernel of vector type V, for the family's dispatch table.
 template <class V>
 constexpr GemmUkernel make_gemm_ukernel() {
-  return GemmUkernel{V::MR, 2 * V::kLanes, gemm_run<V>, gemm_run_rows<V>, gemm_gemv<V>};
+  return GemmUkernel{V::MR, 2 * V::kLanes, gemm_run<V>, gemm_run_rows<V>, gemm_gemv<V>, gemm_run_offs<V>};
 }
 
 }  // namespace
