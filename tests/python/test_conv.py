@@ -527,8 +527,7 @@ def test_conv2d_patch_rows_read_in_place(xs, ws, s, p, d, g, act):
     assert [(n["op"], len(n["inputs"])) for n in nodes] == [("conv2d", 4)]
     model.set_optimize(False)
     np.testing.assert_array_equal(model(x, skip), fused)
-    v = want + skip
-    want = np.clip(v, 0, 6) if act == "ReLU6" else v * np.clip(v + 3, 0, 6) / 6
+    want = ref.activation(act.lower(), want + skip)
     assert_close(fused, want, 2 * atol + 8 * 6e-8 * np.abs(skip).max())
 
 
@@ -540,8 +539,9 @@ def test_conv2d_patch_rows_in_place_dispatch():
             "for xs, ws, s, p, d, g in cases + [((1, 64, 20, 20), (64, 64, 3, 3), 1, 1, 1, 1)]:\n"
             "    cc.functional.conv2d(np.ones(xs, np.float32), np.ones(ws, np.float32), stride=s, padding=p,\n"
             "                         dilation=d, groups=g)\n")
-    for cap in [c for c in ("avx2", "avx512") if c in cc.build_info()["isa_compiled"]]:
-        if ["scalar", "avx2", "avx512"].index(cc.build_info()["isa_detected"]) < ["avx2", "avx512"].index(cap) + 1:
+    info, order = cc.build_info(), ["scalar", "avx2", "avx512"]
+    for cap in [c for c in ("avx2", "avx512") if c in info["isa_compiled"]]:
+        if order.index(info["isa_detected"]) < order.index(cap):
             continue
         env = dict(os.environ, CNNCORE_VERBOSE="dispatch", CNNCORE_MAX_ISA=cap)
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
